@@ -1,0 +1,239 @@
+/**
+ * The normalized workload model: any pod-bearing Kubernetes object becomes a Workload holding
+ * Containers, each field carrying its JSON path back into the source document so findings can be
+ * placed on a line. Pure: no I/O.
+ */
+import { parseQuantity, type QuantityParse } from './quantity';
+
+/** A path into a parsed document: mapping keys and sequence indexes. */
+export type JsonPath = readonly (string | number)[];
+
+/**
+ * - `app`: `spec.containers`
+ * - `init`: `spec.initContainers` that run to completion before the app starts
+ * - `sidecar`: a native sidecar, an init container with `restartPolicy: Always` (Kubernetes 1.28+)
+ * - `ephemeral`: `spec.ephemeralContainers` (debug containers; Kubernetes forbids resources on them)
+ */
+export type ContainerRole = 'app' | 'init' | 'sidecar' | 'ephemeral';
+
+/** `service` runs until stopped (Deployment, StatefulSet, ...); `batch` runs to completion (Job, CronJob). */
+export type WorkloadClass = 'service' | 'batch';
+
+export interface EnvVar {
+  readonly name: string;
+  /** The literal value; undefined when the variable comes from `valueFrom`. */
+  readonly value: string | undefined;
+  /** `valueFrom` as written (a `resourceFieldRef` to `limits.memory` matters for GOMEMLIMIT). */
+  readonly valueFrom?: Readonly<Record<string, unknown>>;
+  readonly path: JsonPath;
+}
+
+export interface QuantityField {
+  readonly raw: unknown;
+  readonly parsed: QuantityParse;
+  readonly path: JsonPath;
+}
+
+export interface ProbeField {
+  readonly probe: Readonly<Record<string, unknown>>;
+  readonly path: JsonPath;
+}
+
+export interface Container {
+  readonly name: string;
+  readonly role: ContainerRole;
+  /** Path of the container object itself. */
+  readonly path: JsonPath;
+  readonly image: string;
+  readonly command: readonly string[];
+  readonly args: readonly string[];
+  readonly env: readonly EnvVar[];
+  readonly limits: { readonly memory?: QuantityField; readonly cpu?: QuantityField };
+  readonly requests: { readonly memory?: QuantityField; readonly cpu?: QuantityField };
+  readonly liveness?: ProbeField;
+  readonly readiness?: ProbeField;
+  readonly startup?: ProbeField;
+  /** The container object as parsed, read-only. */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+export interface Annotation {
+  readonly value: unknown;
+  readonly path: JsonPath;
+}
+
+export interface ResourceRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+}
+
+export interface Workload {
+  readonly resource: ResourceRef;
+  /** Path of the object within its document (`[]`, or `['items', 3]` inside a List). */
+  readonly path: JsonPath;
+  readonly workloadClass: WorkloadClass;
+  /** Workload annotations merged with the pod template's; the template's win on a clash. */
+  readonly annotations: ReadonlyMap<string, Annotation>;
+  /** The container `kubectl` treats as default: `kubectl.kubernetes.io/default-container`, else the first app container. */
+  readonly defaultContainer: string | undefined;
+  readonly containers: readonly Container[];
+}
+
+type Obj = Record<string, unknown>;
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.map((item) => (typeof item === 'string' ? item : String(item))) : [];
+}
+
+const BATCH_KINDS = new Set(['Job', 'CronJob']);
+
+/** Where the pod template sits for each kind; anything else with `spec.template.spec.containers` is a template too. */
+function podTemplateOf(object: Obj): { metadata: unknown; spec: Obj; path: JsonPath } | undefined {
+  const spec = object.spec;
+  if (object.kind === 'Pod') return isObject(spec) ? { metadata: object.metadata, spec, path: ['spec'] } : undefined;
+  if (object.kind === 'PodTemplate') {
+    const template = object.template;
+    if (isObject(template) && isObject(template.spec)) return { metadata: template.metadata, spec: template.spec, path: ['template', 'spec'] };
+    return undefined;
+  }
+  if (!isObject(spec)) return undefined;
+  if (object.kind === 'CronJob') {
+    const jobTemplate = spec.jobTemplate;
+    const template = isObject(jobTemplate) && isObject(jobTemplate.spec) ? jobTemplate.spec.template : undefined;
+    if (isObject(template) && isObject(template.spec)) {
+      return { metadata: template.metadata, spec: template.spec, path: ['spec', 'jobTemplate', 'spec', 'template', 'spec'] };
+    }
+    return undefined;
+  }
+  // Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, and CRDs that embed a
+  // pod template the same way (Argo Rollouts, Knative, OpenKruise CloneSet, ...).
+  const template = spec.template;
+  if (isObject(template) && isObject(template.spec) && Array.isArray(template.spec.containers)) {
+    return { metadata: template.metadata, spec: template.spec, path: ['spec', 'template', 'spec'] };
+  }
+  return undefined;
+}
+
+function annotationsOf(metadata: unknown, path: JsonPath, into: Map<string, Annotation>): void {
+  if (!isObject(metadata) || !isObject(metadata.annotations)) return;
+  for (const [key, value] of Object.entries(metadata.annotations)) {
+    into.set(key, { value, path: [...path, 'annotations', key] });
+  }
+}
+
+function quantityField(resources: unknown, section: 'limits' | 'requests', name: string, path: JsonPath): QuantityField | undefined {
+  if (!isObject(resources)) return undefined;
+  const block = resources[section];
+  if (!isObject(block) || !(name in block)) return undefined;
+  const raw = block[name];
+  return { raw, parsed: parseQuantity(raw), path: [...path, 'resources', section, name] };
+}
+
+function probeField(container: Obj, key: string, path: JsonPath): ProbeField | undefined {
+  const probe = container[key];
+  return isObject(probe) ? { probe, path: [...path, key] } : undefined;
+}
+
+function readContainer(raw: unknown, role: ContainerRole, path: JsonPath): Container | undefined {
+  if (!isObject(raw)) return undefined;
+  const env: EnvVar[] = [];
+  if (Array.isArray(raw.env)) {
+    raw.env.forEach((entry, index) => {
+      if (!isObject(entry) || typeof entry.name !== 'string') return;
+      const value = entry.value === undefined || entry.value === null ? undefined : String(entry.value);
+      env.push({ name: entry.name, value, ...(isObject(entry.valueFrom) ? { valueFrom: entry.valueFrom } : {}), path: [...path, 'env', index] });
+    });
+  }
+  return {
+    name: typeof raw.name === 'string' ? raw.name : `#${String(path[path.length - 1])}`,
+    role,
+    path,
+    image: typeof raw.image === 'string' ? raw.image : '',
+    command: stringList(raw.command),
+    args: stringList(raw.args),
+    env,
+    limits: {
+      memory: quantityField(raw.resources, 'limits', 'memory', path),
+      cpu: quantityField(raw.resources, 'limits', 'cpu', path),
+    },
+    requests: {
+      memory: quantityField(raw.resources, 'requests', 'memory', path),
+      cpu: quantityField(raw.resources, 'requests', 'cpu', path),
+    },
+    liveness: probeField(raw, 'livenessProbe', path),
+    readiness: probeField(raw, 'readinessProbe', path),
+    startup: probeField(raw, 'startupProbe', path),
+    raw,
+  };
+}
+
+function readWorkload(object: Obj, path: JsonPath): Workload | undefined {
+  const template = podTemplateOf(object);
+  if (!template) return undefined;
+  const metadata = isObject(object.metadata) ? object.metadata : {};
+  const annotations = new Map<string, Annotation>();
+  annotationsOf(metadata, [...path, 'metadata'], annotations);
+  if (template.metadata !== metadata) {
+    annotationsOf(template.metadata, [...path, ...template.path.slice(0, -1), 'metadata'], annotations);
+  }
+  const specPath = [...path, ...template.path];
+  const containers: Container[] = [];
+  const collect = (key: string, roleOf: (raw: unknown) => ContainerRole) => {
+    const list = template.spec[key];
+    if (!Array.isArray(list)) return;
+    list.forEach((raw, index) => {
+      const container = readContainer(raw, roleOf(raw), [...specPath, key, index]);
+      if (container) containers.push(container);
+    });
+  };
+  collect('initContainers', (raw) => (isObject(raw) && raw.restartPolicy === 'Always' ? 'sidecar' : 'init'));
+  collect('containers', () => 'app');
+  collect('ephemeralContainers', () => 'ephemeral');
+
+  const restartPolicy = template.spec.restartPolicy;
+  const kind = String(object.kind);
+  const workloadClass: WorkloadClass =
+    BATCH_KINDS.has(kind) || (kind === 'Pod' && (restartPolicy === 'Never' || restartPolicy === 'OnFailure')) ? 'batch' : 'service';
+  const named = annotations.get('kubectl.kubernetes.io/default-container')?.value;
+  const firstApp = containers.find((c) => c.role === 'app')?.name;
+  const defaultContainer = typeof named === 'string' && containers.some((c) => c.name === named) ? named : firstApp;
+
+  return {
+    resource: {
+      apiVersion: typeof object.apiVersion === 'string' ? object.apiVersion : '',
+      kind,
+      name: typeof metadata.name === 'string' ? metadata.name : typeof metadata.generateName === 'string' ? metadata.generateName : '',
+      ...(typeof metadata.namespace === 'string' ? { namespace: metadata.namespace } : {}),
+    },
+    path,
+    workloadClass,
+    annotations,
+    defaultContainer,
+    containers,
+  };
+}
+
+/**
+ * Every pod-bearing object in a parsed document: the document itself, or the items of a `List`
+ * (any kind ending in `List` with an `items` array), recursively.
+ */
+export function extractWorkloads(document: unknown, path: JsonPath = []): Workload[] {
+  if (!isObject(document)) return [];
+  const kind = document.kind;
+  if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(document.items)) {
+    return document.items.flatMap((item, index) => extractWorkloads(item, [...path, 'items', index]));
+  }
+  const workload = readWorkload(document, path);
+  return workload ? [workload] : [];
+}
+
+/** Whether a parsed document looks like a Kubernetes object at all (apiVersion and kind). */
+export function isKubernetesObject(document: unknown): boolean {
+  return isObject(document) && typeof document.kind === 'string' && typeof document.apiVersion === 'string';
+}

@@ -1,0 +1,103 @@
+/**
+ * The engine: runs the registered rules over every workload in a parsed document, in one pass over
+ * the model, and stamps rule id, severity and message. It applies scope (from rule metadata),
+ * suppression annotations and configured severities; it knows nothing of files or lines.
+ */
+import { extractWorkloads, type JsonPath, type ResourceRef, type Workload } from '../core/workload';
+import { RULES } from '../rules';
+import { ANNOTATION, type Fix, type Report, type Rule, type Severity, type SeveritySetting } from '../rules/types';
+import { DEFAULT_SIZING, type SizingConfig } from '../sizing/formula';
+import { containerContext } from './context';
+
+export interface Finding {
+  readonly ruleId: string;
+  readonly severity: Severity;
+  readonly message: string;
+  /** JSON path of the offending field within the document. */
+  readonly path: JsonPath;
+  readonly resource: ResourceRef;
+  /** The container's name, for container findings. */
+  readonly container?: string;
+  readonly fix?: Fix;
+}
+
+export interface LinterOptions {
+  /** Severity overrides by rule id; rules not named keep their default. */
+  readonly severities?: Readonly<Record<string, SeveritySetting>>;
+  readonly sizing?: SizingConfig;
+  /** The rule set; defaults to every built-in rule. */
+  readonly rules?: readonly Rule[];
+}
+
+export interface Linter {
+  lintDocument(document: unknown): Finding[];
+  lintWorkload(workload: Workload): Finding[];
+}
+
+export function formatMessage(template: string, data: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => (key in data ? String(data[key]) : whole));
+}
+
+/** Suppressed rule ids of a workload: only those whose annotation gives a non-empty reason. */
+function suppressions(workload: Workload): Set<string> {
+  const suppressed = new Set<string>();
+  for (const [key, annotation] of workload.annotations) {
+    if (!key.startsWith(ANNOTATION.ignorePrefix)) continue;
+    if (typeof annotation.value === 'string' && annotation.value.trim().length > 0) {
+      suppressed.add(key.slice(ANNOTATION.ignorePrefix.length));
+    }
+  }
+  return suppressed;
+}
+
+export function createLinter(options: LinterOptions = {}): Linter {
+  const sizing = options.sizing ?? DEFAULT_SIZING;
+  const all = options.rules ?? RULES;
+  const ruleIds = new Set(all.map((rule) => rule.meta.id));
+  // Resolve severities once; rules that are off are not run at all.
+  const active = all
+    .map((rule) => ({ rule, severity: options.severities?.[rule.meta.id] ?? rule.meta.defaultSeverity }))
+    .filter((entry): entry is { rule: Rule; severity: Severity } => entry.severity !== 'off');
+  const containerRules = active.filter((entry) => entry.rule.checkContainer);
+  const workloadRules = active.filter((entry) => entry.rule.checkWorkload);
+
+  function lintWorkload(workload: Workload): Finding[] {
+    const findings: Finding[] = [];
+    const suppressed = suppressions(workload);
+    const push = (rule: Rule, severity: Severity, report: Report, container?: string) => {
+      const template = rule.meta.messages[report.messageId];
+      if (template === undefined) throw new Error(`rule ${rule.meta.id} reported unknown message id ${report.messageId}`);
+      findings.push({
+        ruleId: rule.meta.id,
+        severity,
+        message: formatMessage(template, report.data),
+        path: report.path,
+        resource: workload.resource,
+        ...(container !== undefined ? { container } : {}),
+        ...(report.fix ? { fix: report.fix } : {}),
+      });
+    };
+    for (const { rule, severity } of workloadRules) {
+      if (suppressed.has(rule.meta.id) || !rule.meta.scope.workloadClasses.includes(workload.workloadClass)) continue;
+      for (const report of rule.checkWorkload!({ workload, sizing, ruleIds })) push(rule, severity, report);
+    }
+    for (const container of workload.containers) {
+      const context = containerContext(workload, container, sizing);
+      for (const { rule, severity } of containerRules) {
+        const { scope } = rule.meta;
+        if (suppressed.has(rule.meta.id)) continue;
+        if (!scope.workloadClasses.includes(workload.workloadClass) || !scope.roles.includes(container.role)) continue;
+        if (scope.runtimes && (!context.runtime || !scope.runtimes.includes(context.runtime.runtime))) continue;
+        for (const report of rule.checkContainer!(context)) push(rule, severity, report, container.name);
+      }
+    }
+    return findings;
+  }
+
+  return {
+    lintWorkload,
+    lintDocument(document: unknown): Finding[] {
+      return extractWorkloads(document).flatMap(lintWorkload);
+    },
+  };
+}

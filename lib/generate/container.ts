@@ -1,0 +1,67 @@
+/**
+ * The generator's core: from a runtime, a measured peak and a port, the sized container (request =
+ * limit from the one formula, the runtime's own ceiling merged into the user's env, and probes).
+ * The CLI's `generate`, the cdk8s constructs and the Pulumi component all build on this. Pure.
+ */
+import { formatQuantity } from '../core/quantity';
+import { PROFILES, type RuntimeId } from '../runtimes';
+import { mergeOptions } from '../runtimes/options';
+import { ANNOTATION } from '../rules/types';
+import { DEFAULT_SIZING, recommend, type Recommendation, type SizingConfig } from '../sizing/formula';
+import { probesFor, type GeneratedProbes, type ProbePaths } from './probes';
+
+export interface EnvEntry {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface SizedContainerInput {
+  readonly runtime: RuntimeId;
+  /** Measured peak memory in bytes. */
+  readonly peakBytes: number;
+  /** @default DEFAULT_SIZING */
+  readonly sizing?: SizingConfig;
+  /** Environment the user sets; heap options in it are merged, never duplicated. */
+  readonly env?: readonly EnvEntry[];
+  /** A JVM without container support (Java 8 before 8u191, Java 9) gets `-Xmx`. @default false */
+  readonly legacyJvm?: boolean;
+  /** Port probed over HTTP. Without one no probes are generated. */
+  readonly port?: number;
+  readonly probePaths?: ProbePaths;
+}
+
+export interface SizedContainer {
+  readonly recommendation: Recommendation;
+  readonly memory: string;
+  readonly resources: { readonly limits: { memory: string }; readonly requests: { memory: string } };
+  readonly env: readonly EnvEntry[];
+  readonly probes?: GeneratedProbes;
+  /** Annotations that record what the sizing was based on, for the linter to re-check. */
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export function mergeEnvEntries(runtime: RuntimeId, env: readonly EnvEntry[], generated: readonly EnvEntry[]): EnvEntry[] {
+  const profile = PROFILES[runtime];
+  const result = env.map((entry) => ({ ...entry }));
+  for (const setting of generated) {
+    const existing = result.find((entry) => entry.name === setting.name);
+    if (existing) existing.value = mergeOptions(existing.value, setting.value, profile.supersedes);
+    else result.push({ ...setting });
+  }
+  return result;
+}
+
+export function sizeContainer(input: SizedContainerInput): SizedContainer {
+  const sizing = input.sizing ?? DEFAULT_SIZING;
+  const recommendation = recommend(input.peakBytes, input.runtime, sizing);
+  const memory = formatQuantity(recommendation.limitBytes);
+  const flags = PROFILES[input.runtime].flags(recommendation.limitBytes, recommendation.overheadBytes, { legacy: input.legacyJvm === true });
+  return {
+    recommendation,
+    memory,
+    resources: { limits: { memory }, requests: { memory } },
+    env: mergeEnvEntries(input.runtime, input.env ?? [], flags),
+    ...(input.port !== undefined ? { probes: probesFor(input.runtime, input.port, input.probePaths) } : {}),
+    annotations: { [ANNOTATION.runtime]: input.runtime, [ANNOTATION.peak]: formatQuantity(Math.ceil(input.peakBytes)) },
+  };
+}

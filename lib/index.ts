@@ -1,0 +1,19 @@
+/**
+ * oomguard's library entry: the pure engine every surface adapts (no Node, cdk8s or Pulumi imports).
+ * cdk8s constructs live at `oomguard/cdk8s`, the Pulumi component at `oomguard/pulumi`.
+ */
+export * from './core/quantity';
+export * from './core/workload';
+export * from './runtimes';
+export { readJvmOptions, isLegacyJvmImage } from './runtimes/jvm';
+export { readNodeOptions } from './runtimes/node';
+export { readGoMemLimit } from './runtimes/go';
+export * from './sizing/formula';
+export { RULES, RULES_BY_ID } from './rules';
+export type { Rule, RuleMeta, Report, Fix, Edit, Severity, SeveritySetting } from './rules';
+export { ANNOTATION } from './rules/types';
+export { createLinter, formatMessage, type Finding, type Linter, type LinterOptions } from './engine/linter';
+export { parseManifests, type ManifestDocument, type ParsedFile, type ParseProblem } from './manifests/documents';
+export { sizeContainer, mergeEnvEntries, type SizedContainer, type SizedContainerInput, type EnvEntry } from './generate/container';
+export { buildDeployment, type DeploymentInput } from './generate/deployment';
+export { probesFor, PROBE_TIMINGS, type ProbePaths } from './generate/probes';

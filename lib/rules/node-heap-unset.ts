@@ -1,0 +1,34 @@
+import { describeBytes } from '../core/quantity';
+import { PROFILES } from '../runtimes';
+import { readNodeOptions } from '../runtimes/node';
+import { mergeEnv } from './edits';
+import { runtimeScope } from './scopes';
+import { defineRule } from './types';
+
+export default defineRule({
+  meta: {
+    id: 'node-heap-unset',
+    defaultSeverity: 'warning',
+    summary: 'Node.js runs with no `--max-old-space-size`.',
+    rationale:
+      'V8 sizes its old space from the machine, not the cgroup (Node 20 allows a heap of ~2-4 GiB on a large node whatever the container limit): in a small container the heap grows past the limit and the kernel kills the process (exit 137) before V8 collects or reports "heap out of memory".',
+    remediation: 'Set `NODE_OPTIONS=--max-old-space-size=<MiB>` to the limit minus the Node.js overhead; `oomguard fix` computes it.',
+    scope: runtimeScope('node'),
+    messages: {
+      unset: 'container "{{container}}" runs Node.js with no --max-old-space-size: V8 sizes its heap from the node, not the container',
+      unsetWithLimit: 'container "{{container}}" runs Node.js with no --max-old-space-size: set NODE_OPTIONS="{{flag}}" (limit {{limit}} - {{overhead}} Node.js overhead)',
+    },
+    fixable: true,
+  },
+  checkContainer({ container, limitBytes, overheadBytes }) {
+    if (readNodeOptions(container).maxOldSpaceMiB) return [];
+    if (limitBytes === undefined || limitBytes <= overheadBytes) return [{ messageId: 'unset', data: { container: container.name }, path: container.path }];
+    const flags = PROFILES.node.flags(limitBytes, overheadBytes);
+    return [{
+      messageId: 'unsetWithLimit',
+      data: { container: container.name, flag: flags[0].value, limit: describeBytes(limitBytes), overhead: describeBytes(overheadBytes) },
+      path: container.path,
+      fix: { description: 'set --max-old-space-size in NODE_OPTIONS', edits: mergeEnv(container, PROFILES.node, flags) },
+    }];
+  },
+});

@@ -1,0 +1,105 @@
+/**
+ * The rule contract. A rule is metadata plus a pure check: it reports what it saw (a message id, the
+ * numbers, the JSON path of the field) and, where a deterministic repair exists, the edits that make
+ * it. The engine, not the rule, applies scope, suppression and severity; adapters add file and line.
+ */
+import type { Container, ContainerRole, JsonPath, Workload, WorkloadClass } from '../core/workload';
+import type { Detection, RuntimeId } from '../runtimes';
+import type { Recommendation, SizingConfig } from '../sizing/formula';
+
+export type Severity = 'error' | 'warning' | 'info';
+export type SeveritySetting = Severity | 'off';
+
+export interface RuleScope {
+  /** Which workloads the rule looks at. */
+  readonly workloadClasses: readonly WorkloadClass[];
+  /** Which containers (container rules only). */
+  readonly roles: readonly ContainerRole[];
+  /** Only containers detected as one of these runtimes (container rules only). */
+  readonly runtimes?: readonly RuntimeId[];
+}
+
+export interface RuleMeta {
+  readonly id: string;
+  /** `off` for opt-in rules. */
+  readonly defaultSeverity: SeveritySetting;
+  /** One line: what the rule reports. */
+  readonly summary: string;
+  /** Why it matters: what goes wrong at run time. */
+  readonly rationale: string;
+  /** What to change. */
+  readonly remediation: string;
+  readonly scope: RuleScope;
+  /** Message templates by id; `{{name}}` is replaced from the report's data. */
+  readonly messages: Readonly<Record<string, string>>;
+  /** Whether `oomguard fix` can repair some of its findings. */
+  readonly fixable: boolean;
+}
+
+/** One edit to a parsed document. Fixes are data so the fixer can apply them preserving formatting. */
+export type Edit =
+  /** Set the value at `path`, creating missing mappings on the way. */
+  | { readonly op: 'set'; readonly path: JsonPath; readonly value: string | number }
+  /** Append `{name, value}` to the container's `env` list (created when missing). */
+  | { readonly op: 'addEnv'; readonly container: JsonPath; readonly name: string; readonly value: string };
+
+export interface Fix {
+  /** What the fix does, for `fix --dry-run` and reports. */
+  readonly description: string;
+  readonly edits: readonly Edit[];
+}
+
+export interface Report {
+  readonly messageId: string;
+  readonly data: Readonly<Record<string, string | number>>;
+  /** The offending field, or the container/object when the field is missing. */
+  readonly path: JsonPath;
+  readonly fix?: Fix;
+}
+
+/** The measured peak declared for a container by annotation. */
+export interface DeclaredPeak {
+  readonly bytes: number;
+  readonly annotation: string;
+  readonly path: JsonPath;
+}
+
+export interface ContainerContext {
+  readonly workload: Workload;
+  readonly container: Container;
+  /** The runtime from `oomguard.io/runtime[.<container>]`, else detected; undefined when unknown. */
+  readonly runtime: Detection | undefined;
+  readonly peak: DeclaredPeak | undefined;
+  readonly sizing: SizingConfig;
+  /** The container's memory limit in bytes, when set and valid. */
+  readonly limitBytes: number | undefined;
+  /** The recommendation for the declared peak, when there is one. */
+  readonly recommendation: Recommendation | undefined;
+  /** Overhead in bytes for this container's runtime. */
+  readonly overheadBytes: number;
+}
+
+export interface WorkloadContext {
+  readonly workload: Workload;
+  readonly sizing: SizingConfig;
+  /** Rule ids known to the engine, for validating suppressions. */
+  readonly ruleIds: ReadonlySet<string>;
+}
+
+export interface Rule {
+  readonly meta: RuleMeta;
+  checkContainer?(context: ContainerContext): readonly Report[];
+  checkWorkload?(context: WorkloadContext): readonly Report[];
+}
+
+/** Identity helper that keeps rule files typed. */
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}
+
+/** Annotation keys oomguard reads (PRODUCT.md). */
+export const ANNOTATION = {
+  runtime: 'oomguard.io/runtime',
+  peak: 'oomguard.io/peak-rss',
+  ignorePrefix: 'ignore.oomguard.io/',
+} as const;

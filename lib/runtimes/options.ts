@@ -1,0 +1,78 @@
+/**
+ * Reading runtime options out of a container: env variables whose value is a list of options, and a
+ * command line (`command` + `args`, including `sh -c "..."` strings) that runs a given binary.
+ */
+import type { Container } from '../core/workload';
+import type { OptionToken } from './types';
+
+/** Split an options string the way a shell would split an unquoted variable (whitespace). */
+export function splitOptions(text: string): string[] {
+  return text.split(/\s+/).filter((token) => token.length > 0);
+}
+
+/** Tokens from the named env variables, in the order given. Variables from `valueFrom` cannot be read. */
+export function envTokens(container: Container, names: readonly string[]): OptionToken[] {
+  const tokens: OptionToken[] = [];
+  for (const name of names) {
+    for (const variable of container.env) {
+      if (variable.name !== name || variable.value === undefined) continue;
+      for (const token of splitOptions(variable.value)) {
+        tokens.push({ token, source: `env ${name}`, path: [...variable.path, 'value'], text: variable.value });
+      }
+    }
+  }
+  return tokens;
+}
+
+function basename(word: string): string {
+  const slash = word.lastIndexOf('/');
+  return slash >= 0 ? word.slice(slash + 1) : word;
+}
+
+/**
+ * Tokens of a command line that runs `binary` (matched by basename against `pattern`), from the
+ * container's `command` and `args`. Tokens before the binary (a shell, `exec`) are left out.
+ * Returns undefined when the command line does not run that binary.
+ */
+export function commandLineTokens(container: Container, pattern: RegExp): OptionToken[] | undefined {
+  const words: OptionToken[] = [];
+  for (const [field, list] of [['command', container.command], ['args', container.args]] as const) {
+    list.forEach((text, index) => {
+      for (const token of splitOptions(text)) {
+        words.push({ token, source: `${field}[${index}]`, path: [...container.path, field, index], text });
+      }
+    });
+  }
+  const start = words.findIndex((word) => pattern.test(basename(word.token.replace(/^["']/, ''))));
+  return start < 0 ? undefined : words.slice(start + 1);
+}
+
+/** Whether the container's command line runs a binary matching `pattern`. */
+export function runsBinary(container: Container, pattern: RegExp): boolean {
+  return commandLineTokens(container, pattern) !== undefined;
+}
+
+/** The image name without registry, tag or digest: `docker.io/library/openjdk:8u181` gives `openjdk`. */
+export function imageName(image: string): { repository: string; name: string; tag: string } {
+  const withoutDigest = image.split('@')[0];
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.lastIndexOf(':');
+  const hasTag = colon > lastSlash;
+  const repository = hasTag ? withoutDigest.slice(0, colon) : withoutDigest;
+  return { repository, name: repository.slice(repository.lastIndexOf('/') + 1), tag: hasTag ? withoutDigest.slice(colon + 1) : '' };
+}
+
+/** Replace one whitespace-separated token in an options string, keeping the rest as it was. */
+export function replaceToken(text: string, token: string, replacement: string): string {
+  const escaped = token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(new RegExp(`(^|\\s)${escaped}(?=\\s|$)`), (_, lead: string) => lead + replacement);
+}
+
+/**
+ * Merge generated options into an existing options string: tokens the generated ones supersede are
+ * dropped, the rest keep their order, and the generated options follow.
+ */
+export function mergeOptions(existing: string | undefined, generated: string, supersedes: (token: string) => boolean): string {
+  const kept = splitOptions(existing ?? '').filter((token) => !supersedes(token));
+  return [...kept, ...splitOptions(generated)].join(' ');
+}

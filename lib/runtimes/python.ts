@@ -1,0 +1,39 @@
+/**
+ * Python (CPython).
+ *
+ * Sources:
+ * - CPython has no heap ceiling flag: the container limit is the ceiling, and a `MemoryError` is
+ *   raised only when malloc itself fails, which under a cgroup limit rarely happens before the kernel
+ *   kills the process. Sizing the limit right is the lever.
+ * - glibc malloc creates up to 8 arenas per core on 64-bit (mallopt(3), M_ARENA_MAX), each keeping
+ *   freed memory; threaded servers (gunicorn threads, celery) grow RSS with them. `MALLOC_ARENA_MAX=2`
+ *   bounds that. The interpreter, imported modules and arenas take 30-100 MiB, hence 100 MiB.
+ */
+import { MIB } from '../core/quantity';
+import type { Container } from '../core/workload';
+import { imageName, runsBinary } from './options';
+import type { Detection, EnvSetting, RuntimeProfile } from './types';
+
+const PYTHON_LAUNCHERS = /^(python[0-9.]*|pypy[0-9.]*|gunicorn|uvicorn|celery|hypercorn|daphne|uwsgi|flask|django-admin)$/;
+
+export const python: RuntimeProfile = {
+  id: 'python',
+  title: 'Python',
+  overhead: {
+    bytes: 100 * MIB,
+    rangeMiB: [30, 100],
+    source: 'interpreter, modules and glibc malloc arenas (8 per core, mallopt(3))',
+  },
+  detect(container: Container): Detection | undefined {
+    const env = container.env.find((variable) => /^PYTHON[A-Z]+$/.test(variable.name));
+    if (env) return { runtime: 'python', reason: `env ${env.name}` };
+    if (runsBinary(container, PYTHON_LAUNCHERS)) return { runtime: 'python', reason: 'command runs python' };
+    if (/^(python|pypy)$/.test(imageName(container.image).name)) return { runtime: 'python', reason: `image ${container.image}` };
+    return undefined;
+  },
+  flags(): EnvSetting[] {
+    return [{ name: 'MALLOC_ARENA_MAX', value: '2' }];
+  },
+  // A single-valued variable: the generated value replaces the old one.
+  supersedes: () => true,
+};

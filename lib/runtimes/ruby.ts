@@ -1,0 +1,30 @@
+/**
+ * Ruby (MRI).
+ *
+ * Sources:
+ * - MRI has no heap ceiling flag; like Python its memory grows with glibc malloc arenas in threaded
+ *   servers (Puma, Sidekiq), and `MALLOC_ARENA_MAX=2` is the usual cure (mallopt(3), M_ARENA_MAX).
+ * - Interpreter, loaded gems and arenas: 50-150 MiB for a Rails process; oomguard uses 150 MiB.
+ */
+import { MIB } from '../core/quantity';
+import type { Container } from '../core/workload';
+import { imageName, runsBinary } from './options';
+import type { Detection, EnvSetting, RuntimeProfile } from './types';
+
+export const ruby: RuntimeProfile = {
+  id: 'ruby',
+  title: 'Ruby',
+  overhead: { bytes: 150 * MIB, rangeMiB: [50, 150], source: 'interpreter, gems and glibc malloc arenas (mallopt(3))' },
+  detect(container: Container): Detection | undefined {
+    const env = container.env.find((variable) => /^(RUBY_|RAILS_ENV$|RACK_ENV$|BUNDLE_)/.test(variable.name));
+    if (env) return { runtime: 'ruby', reason: `env ${env.name}` };
+    if (runsBinary(container, /^(ruby|bundle|rails|puma|sidekiq|unicorn|rake)$/)) return { runtime: 'ruby', reason: 'command runs ruby' };
+    if (imageName(container.image).name === 'ruby') return { runtime: 'ruby', reason: `image ${container.image}` };
+    return undefined;
+  },
+  flags(): EnvSetting[] {
+    return [{ name: 'MALLOC_ARENA_MAX', value: '2' }];
+  },
+  // A single-valued variable: the generated value replaces the old one.
+  supersedes: () => true,
+};
