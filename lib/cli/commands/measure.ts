@@ -1,0 +1,5 @@
+// Placeholder until the owning issue lands; replaced by the real command.
+export async function run(_argv: string[]): Promise<number> {
+  process.stderr.write('oomguard measure: not implemented yet\n');
+  return 2;
+}

@@ -1,0 +1,58 @@
+/**
+ * The `oomguard` command. Each subcommand is loaded only when it runs, so `oomguard lint` on one file
+ * (the pre-commit case) never pays for cdk8s, Pulumi, charting or the runtime lab.
+ */
+import { UsageError } from './usage';
+
+type Command = { run(argv: string[]): Promise<number> };
+
+const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
+  lint: { summary: 'check manifests against the rules', load: () => require('./commands/lint') },
+  fix: { summary: 'repair what the rules can repair, keeping formatting', load: () => require('./commands/fix') },
+  generate: { summary: 'print a memory-safe Deployment for a runtime and a measured peak', load: () => require('./commands/generate') },
+  rules: { summary: 'list the rules and their documentation', load: () => require('./commands/rules') },
+  measure: { summary: 'run a command and report its peak memory and the recommended limit', load: () => require('./commands/measure') },
+  verify: { summary: 'run a command under a real memory limit and classify how it ends', load: () => require('./commands/verify') },
+  diagnose: { summary: 'explain terminated containers from kubectl or docker JSON', load: () => require('./commands/diagnose') },
+};
+
+export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  return [
+    'Usage: oomguard <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
+    '',
+    'Run `oomguard <command> --help` for a command\'s options.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${require('../../../package.json').version}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`oomguard: unknown command "${name}"\n\n${help()}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.load().run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`oomguard ${name}: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
