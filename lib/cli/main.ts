@@ -38,7 +38,8 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
-    process.stdout.write(`${require('../../../package.json').version}\n`);
+    const { packageRoot } = require('../config/package-root') as typeof import('../config/package-root');
+    process.stdout.write(`${require(`${packageRoot()}/package.json`).version}\n`);
     return EXIT.ok;
   }
   const command = COMMANDS[name];

@@ -114,10 +114,17 @@ function locate(text: string, events: readonly Event[], root: number, path: Json
   return offset;
 }
 
-function problemOf(error: unknown): ParseProblem {
-  const mark = (error as { mark?: { line: number; column: number } }).mark;
-  const reason = (error as { reason?: string }).reason ?? (error instanceof Error ? error.message : String(error));
-  return mark ? { message: reason, line: mark.line + 1, column: mark.column + 1 } : { message: reason };
+function problemOf(error: unknown, text: string): ParseProblem {
+  const mark = (error as { mark?: { line: number; column: number; position: number } }).mark;
+  let reason = (error as { reason?: string }).reason ?? (error instanceof Error ? error.message : String(error));
+  if (!mark) return { message: reason };
+  if (reason === 'duplicated mapping key') {
+    // Name the key: Kubernetes (sigs.k8s.io/yaml) rejects the object the same way, and the line alone
+    // makes the reader hunt for which key it was.
+    const key = /^\s*["']?([^"':\n]+)["']?\s*:/.exec(text.slice(mark.position, mark.position + 256));
+    if (key) reason = `duplicated mapping key "${key[1].trim()}"`;
+  }
+  return { message: reason, line: mark.line + 1, column: mark.column + 1 };
 }
 
 /**
@@ -131,7 +138,7 @@ export function parseManifests(text: string, filename?: string): ParsedFile {
     events = parseEvents(text, { maxDepth: PARSE_LIMITS.maxDepth, ...(filename ? { filename } : {}) });
     values = constructFromEvents(events, { source: text, maxAliases: PARSE_LIMITS.maxAliases, ...(filename ? { filename } : {}) });
   } catch (error) {
-    return { ok: false, problem: problemOf(error) };
+    return { ok: false, problem: problemOf(error, text) };
   }
   const lines = new LineIndex(text);
   const documents: ManifestDocument[] = [];

@@ -1,0 +1,90 @@
+/**
+ * `oomguard generate --name N --image I --runtime R --peak-rss Q [--port P]`: a Deployment sized by the
+ * one formula, with the runtime's own ceiling and probes, that `oomguard lint` passes clean.
+ */
+import { parseQuantity } from '../../core/quantity';
+import { buildDeployment } from '../../generate/deployment';
+import { RUNTIME_IDS, isRuntimeId } from '../../runtimes';
+import { isLegacyJvmImage } from '../../runtimes/jvm';
+import { loadConfig } from '../../config/load';
+import { UsageError, parseCommandArgs } from '../usage';
+
+const HELP = `Usage: oomguard generate --name N --image I --runtime R --peak-rss Q [options]
+
+Print a Deployment whose memory request equals its limit (peak × factor + runtime overhead), with the
+runtime's heap flags and probes.
+
+Options:
+      --name <name>          Deployment and container name (required)
+      --image <image>        container image (required)
+      --runtime <runtime>    ${RUNTIME_IDS.join(', ')} (required)
+      --peak-rss <quantity>  measured peak memory, e.g. 400Mi (required)
+      --port <port>          HTTP port for probes (default: 8080)
+      --replicas <n>         replicas (default: 1)
+      --namespace <ns>       namespace
+      --liveness-path <p>    liveness probe path (default: /livez)
+      --readiness-path <p>   readiness probe path (default: /readyz)
+  -c, --config <file>        configuration file for sizing (default: .oomguard.yaml found upward)
+  -f, --format <yaml|json>   output format (default: yaml)
+`;
+
+/** Default port when none is given: probes need one, and 8080 is the conventional unprivileged HTTP port. */
+const DEFAULT_PORT = 8080;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs({
+    args: argv,
+    options: {
+      name: { type: 'string' },
+      image: { type: 'string' },
+      runtime: { type: 'string' },
+      'peak-rss': { type: 'string' },
+      port: { type: 'string' },
+      replicas: { type: 'string' },
+      namespace: { type: 'string' },
+      'liveness-path': { type: 'string' },
+      'readiness-path': { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      format: { type: 'string', short: 'f', default: 'yaml' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const missing = ['name', 'image', 'runtime', 'peak-rss'].filter((key) => !values[key as keyof typeof values]);
+  if (missing.length) throw new UsageError(`missing --${missing.join(', --')}\n\n${HELP}`);
+  const name = values.name!;
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw new UsageError(`--name "${name}" is not a valid Kubernetes name (lowercase letters, digits and '-', at most 63)`);
+  if (!isRuntimeId(values.runtime)) throw new UsageError(`--runtime "${values.runtime}" is not one of ${RUNTIME_IDS.join(', ')}`);
+  const peak = parseQuantity(values['peak-rss']);
+  if (!peak.ok) throw new UsageError(`--peak-rss "${values['peak-rss']}" ${peak.reason}`);
+  if (peak.bytes === 0) throw new UsageError('--peak-rss must be more than zero');
+  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port "${values.port}" is not a port number`);
+  const replicas = values.replicas === undefined ? 1 : Number(values.replicas);
+  if (!Number.isInteger(replicas) || replicas < 0) throw new UsageError(`--replicas "${values.replicas}" is not a whole number`);
+  if (values.format !== 'yaml' && values.format !== 'json') throw new UsageError(`unknown format "${values.format}" (use yaml or json)`);
+  const config = loadConfig(process.cwd(), values.config);
+
+  const deployment = buildDeployment({
+    name,
+    image: values.image!,
+    runtime: values.runtime,
+    peakBytes: peak.bytes,
+    port,
+    replicas,
+    sizing: config.sizing,
+    legacyJvm: values.runtime === 'jvm' && isLegacyJvmImage(values.image!),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    probePaths: { ...(values['liveness-path'] ? { liveness: values['liveness-path'] } : {}), ...(values['readiness-path'] ? { readiness: values['readiness-path'] } : {}) },
+  });
+  if (values.format === 'json') {
+    process.stdout.write(`${JSON.stringify(deployment, null, 2)}\n`);
+  } else {
+    const { dump } = require('js-yaml') as typeof import('js-yaml');
+    process.stdout.write(dump(deployment, { lineWidth: -1, noRefs: true }));
+  }
+  return 0;
+}

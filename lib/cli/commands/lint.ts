@@ -1,0 +1,114 @@
+/**
+ * `oomguard lint [PATH ...]`: files, folders and `-` (stdin), one file at a time: read, parse, check,
+ * report, release. Exit 0 with no error-level finding, 1 with one, 2 on bad usage or input that
+ * could not be read or parsed (every other file is still linted and reported).
+ */
+import { createLinter } from '../../engine/linter';
+import { lintText } from '../../engine/lint-text';
+import { loadConfig } from '../../config/load';
+import { ConfigError } from '../../config/resolve';
+import { collectFiles, displayPath, readManifest, STDIN } from '../files';
+import { createFormatter, FORMATS, type FormatName, type Summary } from '../formatters';
+import type { InputError } from '../../engine/lint-text';
+import { UsageError, parseCommandArgs } from '../usage';
+
+const HELP = `Usage: oomguard lint [options] [PATH ...]
+
+Check Kubernetes manifests (YAML or JSON, multi-document, Lists) for memory settings that end in exit
+code 137. PATH is a file, a folder (searched for *.yaml, *.yml, *.json) or - for standard input;
+the default is the current folder.
+
+Options:
+  -f, --format <stylish|json|sarif|github>  output format (default: stylish)
+  -c, --config <file>                       configuration file (default: .oomguard.yaml found upward)
+      --max-warnings <n>                    exit 1 when there are more than n warnings
+      --color / --no-color                  force colours on or off (default: on for a terminal)
+  -h, --help                                this help
+
+Exit codes: 0 no error-level finding, 1 error-level findings, 2 bad usage or unreadable input.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', short: 'f', default: 'stylish' },
+      config: { type: 'string', short: 'c' },
+      'max-warnings': { type: 'string' },
+      color: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const format = values.format as FormatName;
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format "${values.format}" (use ${FORMATS.join(', ')})`);
+  const maxWarnings = values['max-warnings'] === undefined ? undefined : Number(values['max-warnings']);
+  if (maxWarnings !== undefined && !(Number.isInteger(maxWarnings) && maxWarnings >= 0)) throw new UsageError('--max-warnings takes a whole number');
+
+  const cwd = process.cwd();
+  let config;
+  try {
+    config = loadConfig(cwd, values.config);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`oomguard lint: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const linter = createLinter({ severities: config.severities, sizing: config.sizing });
+  const { files, problems } = collectFiles(positionals.length > 0 ? positionals : ['.'], { ignore: config.ignore, root: config.root, cwd });
+
+  const color = values['no-color'] ? false : values.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
+  const chunks: string[] = [];
+  let pending = 0;
+  // Buffer small writes and flush in blocks: one write per file would dominate a 20,000-file run.
+  const out = (chunk: string) => {
+    chunks.push(chunk);
+    pending += chunk.length;
+    if (pending > 1 << 16) flush();
+  };
+  const flush = () => {
+    if (chunks.length) process.stdout.write(chunks.join(''));
+    chunks.length = 0;
+    pending = 0;
+  };
+  const formatter = createFormatter(format, { out, color });
+  const inputErrors: InputError[] = problems.map((problem) => ({ ...problem }));
+  const counts = { files: 0, documents: 0, workloads: 0, containers: 0, errorCount: 0, warningCount: 0, infoCount: 0, fixableCount: 0 };
+
+  for (const file of files) {
+    const name = displayPath(file, cwd);
+    counts.files++;
+    const read = readManifest(file === STDIN ? STDIN : file);
+    if (!read.ok) {
+      inputErrors.push({ file: name, message: read.message, ...(read.line ? { line: read.line } : {}) });
+      continue;
+    }
+    const report = lintText(read.text, name, linter);
+    inputErrors.push(...report.errors);
+    counts.documents += report.documents;
+    counts.workloads += report.workloads;
+    counts.containers += report.containers;
+    for (const finding of report.findings) {
+      if (finding.severity === 'error') counts.errorCount++;
+      else if (finding.severity === 'warning') counts.warningCount++;
+      else counts.infoCount++;
+      if (finding.fix) counts.fixableCount++;
+    }
+    // Parse errors are reported once, in the summary's errors, not also under the file.
+    formatter.file({ ...report, errors: [] });
+  }
+  const summary: Summary = { ...counts, inputErrors };
+  formatter.end(summary);
+  flush();
+  if (inputErrors.length > 0) return 2;
+  if (counts.errorCount > 0) return 1;
+  if (maxWarnings !== undefined && counts.warningCount > maxWarnings) return 1;
+  return 0;
+}

@@ -1,0 +1,124 @@
+/**
+ * Which files a command reads: named files, folders searched recursively for `*.yaml`, `*.yml` and
+ * `*.json`, and `-` for standard input; minus the configured ignore globs. Reading refuses binary and
+ * oversized files with a clear message instead of feeding them to the parser.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+
+export const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
+/** Folders never searched: VCS data and dependencies. */
+const SKIPPED_FOLDERS = new Set(['.git', 'node_modules', '.hg', '.svn']);
+/** Larger files are refused: no Kubernetes manifest file comes near it, and parsing it would hold the memory. */
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+export const STDIN = '-';
+
+export interface FileProblem {
+  readonly file: string;
+  readonly message: string;
+  readonly line?: number;
+}
+
+export interface CollectedFiles {
+  readonly files: readonly string[];
+  readonly problems: readonly FileProblem[];
+}
+
+export interface CollectOptions {
+  /** Glob patterns, matched against paths relative to `root`. */
+  readonly ignore?: readonly string[];
+  readonly root?: string;
+  readonly cwd?: string;
+}
+
+/** Display name: relative to the working directory when inside it, with forward slashes. */
+export function displayPath(file: string, cwd: string = process.cwd()): string {
+  if (file === STDIN) return '<stdin>';
+  const rel = relative(cwd, file);
+  return (rel && !rel.startsWith('..') ? rel : file).split(sep).join('/');
+}
+
+export function collectFiles(paths: readonly string[], options: CollectOptions = {}): CollectedFiles {
+  const cwd = options.cwd ?? process.cwd();
+  const root = options.root ?? cwd;
+  let ignored: (path: string) => boolean = () => false;
+  if (options.ignore && options.ignore.length > 0) {
+    const picomatch = require('picomatch') as typeof import('picomatch');
+    const matcher = picomatch(options.ignore as string[], { dot: true });
+    ignored = (path) => {
+      const rel = relative(root, path).split(sep).join('/');
+      return !rel.startsWith('..') && matcher(rel);
+    };
+  }
+  const files: string[] = [];
+  const problems: FileProblem[] = [];
+  const walk = (folder: string) => {
+    let entries;
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch (error) {
+      problems.push({ file: displayPath(folder, cwd), message: `cannot read folder: ${(error as Error).message}` });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_FOLDERS.has(entry.name) && !ignored(path)) walk(path);
+      } else if (MANIFEST_EXTENSIONS.test(entry.name) && !ignored(path)) {
+        files.push(path);
+      }
+    }
+  };
+  for (const given of paths) {
+    if (given === STDIN) {
+      files.push(STDIN);
+      continue;
+    }
+    const path = resolve(cwd, given);
+    let stats;
+    try {
+      stats = statSync(path);
+    } catch {
+      problems.push({ file: given, message: 'no such file or folder' });
+      continue;
+    }
+    if (stats.isDirectory()) walk(path);
+    else if (!ignored(path)) files.push(path); // a file named explicitly is read whatever its extension
+  }
+  return { files, problems };
+}
+
+export type ReadResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly message: string; readonly line?: number };
+
+/** Whether bytes look like a binary file: a NUL byte in the first 8 KiB (the heuristic git and grep use). */
+function looksBinary(buffer: Buffer): boolean {
+  return buffer.subarray(0, 8192).includes(0);
+}
+
+export function decodeManifest(buffer: Buffer): ReadResult {
+  if (buffer.length > MAX_FILE_BYTES) return { ok: false, message: `file is ${buffer.length} bytes, over the ${MAX_FILE_BYTES}-byte limit for a manifest` };
+  if (looksBinary(buffer)) return { ok: false, message: 'binary file (contains NUL bytes), not a manifest' };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buffer);
+  } catch {
+    return { ok: false, message: 'not valid UTF-8 text' };
+  }
+  return { ok: true, text };
+}
+
+export function readManifest(file: string): ReadResult {
+  let buffer: Buffer;
+  try {
+    if (file !== STDIN) {
+      const size = statSync(file).size;
+      if (size > MAX_FILE_BYTES) return { ok: false, message: `file is ${size} bytes, over the ${MAX_FILE_BYTES}-byte limit for a manifest` };
+    }
+    buffer = readFileSync(file === STDIN ? 0 : file);
+  } catch (error) {
+    return { ok: false, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+  }
+  return decodeManifest(buffer);
+}

@@ -1,0 +1,40 @@
+/**
+ * `--format json`: one JSON object, `{"findings": [...], "errors": [...], "summary": {...}}`, whose
+ * findings are written as each file is linted so a fleet's output never sits in memory whole.
+ */
+import { pathText, type Formatter, type FormatterOptions, type LocatedFinding } from './types';
+
+export function toJson(finding: LocatedFinding) {
+  return {
+    ruleId: finding.ruleId,
+    severity: finding.severity,
+    message: finding.message,
+    file: finding.file,
+    line: finding.line,
+    resource: finding.resource,
+    container: finding.container ?? null,
+    document: finding.document,
+    path: pathText(finding.path),
+    fixable: finding.fix !== undefined,
+  };
+}
+
+export function createJsonFormatter({ out }: FormatterOptions): Formatter {
+  let first = true;
+  out('{"findings":[');
+  return {
+    file(report) {
+      if (report.findings.length === 0) return;
+      let chunk = '';
+      for (const finding of report.findings) {
+        chunk += (first ? '\n' : ',\n') + JSON.stringify(toJson(finding));
+        first = false;
+      }
+      out(chunk);
+    },
+    end(summary) {
+      const { inputErrors, ...counts } = summary;
+      out(`${first ? '' : '\n'}],\n"errors":${JSON.stringify(inputErrors)},\n"summary":${JSON.stringify(counts)}}\n`);
+    },
+  };
+}

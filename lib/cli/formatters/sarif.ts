@@ -1,0 +1,64 @@
+/**
+ * `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it: rule metadata (id, name, short and
+ * full description, help, default level) in `tool.driver.rules`, one result per finding with the rule
+ * index, level, message and a physical location (repository-relative URI and start line), and input
+ * errors as tool execution notifications. Streams results as files are linted.
+ */
+import { RULES } from '../../rules';
+import { packageRoot } from '../../config/package-root';
+import { resourceText, type Formatter, type FormatterOptions } from './types';
+
+const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
+const HELP_BASE = 'https://github.com/oomguard/oomguard/blob/main/docs/rules/';
+
+export function createSarifFormatter({ out }: FormatterOptions): Formatter {
+  const version = require(`${packageRoot()}/package.json`).version as string;
+  const ruleIndex = new Map(RULES.map((rule, index) => [rule.meta.id, index]));
+  const rules = RULES.map(({ meta }) => ({
+    id: meta.id,
+    name: meta.id.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase()),
+    shortDescription: { text: meta.summary },
+    fullDescription: { text: meta.rationale },
+    help: { text: `${meta.rationale}\n\nFix: ${meta.remediation}`, markdown: `${meta.rationale}\n\n**Fix:** ${meta.remediation}` },
+    helpUri: `${HELP_BASE}${meta.id}.md`,
+    defaultConfiguration: { level: meta.defaultSeverity === 'off' ? 'none' : LEVEL[meta.defaultSeverity], enabled: meta.defaultSeverity !== 'off' },
+    properties: { tags: ['kubernetes', 'memory', 'oom'] },
+  }));
+  const head = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+  };
+  const driver = { name: 'oomguard', informationUri: 'https://github.com/oomguard/oomguard', version, semanticVersion: version, rules };
+  let first = true;
+  out(`${JSON.stringify(head).slice(0, -1)},"runs":[{"tool":${JSON.stringify({ driver })},"results":[`);
+  return {
+    file(report) {
+      let chunk = '';
+      for (const finding of report.findings) {
+        const result = {
+          ruleId: finding.ruleId,
+          ruleIndex: ruleIndex.get(finding.ruleId),
+          level: LEVEL[finding.severity],
+          message: { text: finding.message },
+          locations: [{
+            physicalLocation: { artifactLocation: { uri: encodeURI(finding.file), uriBaseId: '%SRCROOT%' }, region: { startLine: finding.line } },
+            logicalLocations: [{ name: resourceText(finding), kind: 'resource' }],
+          }],
+          partialFingerprints: { 'oomguard/v1': `${finding.ruleId}:${resourceText(finding)}:${finding.container ?? ''}` },
+        };
+        chunk += (first ? '' : ',') + JSON.stringify(result);
+        first = false;
+      }
+      if (chunk) out(chunk);
+    },
+    end(summary) {
+      const notifications = summary.inputErrors.map((error) => ({
+        level: 'error',
+        message: { text: error.message },
+        locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(error.file), uriBaseId: '%SRCROOT%' }, ...(error.line ? { region: { startLine: error.line } } : {}) } }],
+      }));
+      const invocation = { executionSuccessful: summary.inputErrors.length === 0, toolExecutionNotifications: notifications };
+      out(`],"invocations":[${JSON.stringify(invocation)}],"columnKind":"utf16CodeUnits"}]}\n`);
+    },
+  };
+}

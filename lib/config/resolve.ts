@@ -1,0 +1,51 @@
+/**
+ * Turn a validated configuration object into engine options. Pure: the loader (load.ts) does the
+ * reading and the schema validation.
+ */
+import { parseQuantity } from '../core/quantity';
+import { RULES_BY_ID } from '../rules';
+import type { SeveritySetting } from '../rules/types';
+import { DEFAULT_SIZING, type SizingConfig } from '../sizing/formula';
+
+export interface ConfigFile {
+  readonly rules?: Readonly<Record<string, SeveritySetting>>;
+  readonly sizing?: { readonly factor?: number; readonly overheads?: Readonly<Record<string, string>> };
+  readonly ignore?: readonly string[];
+}
+
+export interface ResolvedConfig {
+  readonly severities: Readonly<Record<string, SeveritySetting>>;
+  readonly sizing: SizingConfig;
+  readonly ignore: readonly string[];
+  /** Folder the ignore globs are relative to. */
+  readonly root: string;
+  /** The file it came from, when any. */
+  readonly file?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly file: string, readonly problems: readonly string[]) {
+    super(`${file}: invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+export function resolveConfig(config: ConfigFile, file: string | undefined, root: string): ResolvedConfig {
+  const problems: string[] = [];
+  for (const id of Object.keys(config.rules ?? {})) {
+    if (!RULES_BY_ID.has(id)) problems.push(`/rules/${id}: no rule has this id (see \`oomguard rules\`)`);
+  }
+  const overheads: Record<string, number> = { ...DEFAULT_SIZING.overheads };
+  for (const [runtime, quantity] of Object.entries(config.sizing?.overheads ?? {})) {
+    const parsed = parseQuantity(quantity);
+    if (!parsed.ok) problems.push(`/sizing/overheads/${runtime}: "${quantity}" ${parsed.reason}`);
+    else overheads[runtime] = parsed.bytes;
+  }
+  if (problems.length > 0) throw new ConfigError(file ?? '<config>', problems);
+  return {
+    severities: config.rules ?? {},
+    sizing: { factor: config.sizing?.factor ?? DEFAULT_SIZING.factor, overheads: overheads as unknown as SizingConfig['overheads'] },
+    ignore: config.ignore ?? [],
+    root,
+    ...(file ? { file } : {}),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Lint one file's text: parse once, extract workloads, run the rules, and place every finding on a
+ * line. Pure (text in, report out) so the CLI, the pre-commit hook, the fixer and the cdk8s plugin
+ * share it.
+ */
+import { extractWorkloads, isKubernetesObject, type JsonPath, type ResourceRef } from '../core/workload';
+import { parseManifests } from '../manifests/documents';
+import type { Finding, Linter } from './linter';
+
+export interface LocatedFinding extends Finding {
+  readonly file: string;
+  readonly line: number;
+  /** 0-based index of the document in its file. */
+  readonly document: number;
+}
+
+export interface InputError {
+  readonly file: string;
+  readonly message: string;
+  readonly line?: number;
+}
+
+/** Something worth saying that is not a finding: a document skipped as not Kubernetes, an empty file. */
+export interface Note {
+  readonly file: string;
+  readonly message: string;
+  readonly line?: number;
+}
+
+export interface FileReport {
+  readonly file: string;
+  readonly findings: readonly LocatedFinding[];
+  readonly errors: readonly InputError[];
+  readonly notes: readonly Note[];
+  readonly documents: number;
+  readonly workloads: number;
+  readonly containers: number;
+}
+
+export function lintText(text: string, file: string, linter: Linter): FileReport {
+  const parsed = parseManifests(text, file);
+  if (!parsed.ok) {
+    const { message, line } = parsed.problem;
+    return { file, findings: [], errors: [{ file, message: `cannot parse: ${message}`, ...(line ? { line } : {}) }], notes: [], documents: 0, workloads: 0, containers: 0 };
+  }
+  const findings: LocatedFinding[] = [];
+  const notes: Note[] = [];
+  let workloads = 0;
+  let containers = 0;
+  let documents = 0;
+  for (const document of parsed.documents) {
+    if (document.value === null || document.value === undefined) continue;
+    documents++;
+    if (!isKubernetesObject(document.value)) {
+      notes.push({ file, line: document.line, message: 'not a Kubernetes object (no apiVersion and kind): skipped' });
+      continue;
+    }
+    for (const workload of extractWorkloads(document.value)) {
+      workloads++;
+      containers += workload.containers.length;
+      for (const finding of linter.lintWorkload(workload)) {
+        findings.push({ ...finding, file, line: document.lineOf(finding.path), document: document.index });
+      }
+    }
+  }
+  findings.sort((a, b) => a.document - b.document || a.line - b.line);
+  if (documents === 0) notes.push({ file, message: 'no documents: empty file' });
+  return { file, findings, errors: [], notes, documents, workloads, containers };
+}
+
+export type { JsonPath, ResourceRef };
