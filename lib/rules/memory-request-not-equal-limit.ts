@@ -1,4 +1,3 @@
-import { describeBytes } from '../core/quantity';
 import { ALL_RESOURCE_CONTAINERS } from './scopes';
 import { defineRule } from './types';
 
@@ -24,7 +23,8 @@ export default defineRule({
     if (request.parsed.bytes === limit.parsed.bytes) return [];
     return [{
       messageId: request.parsed.bytes < limit.parsed.bytes ? 'below' : 'above',
-      data: { container: container.name, request: describeBytes(request.parsed.bytes), limit: describeBytes(limit.parsed.bytes) },
+      // The quantities as written: `512M` is what the reader will search the file for.
+      data: { container: container.name, request: String(request.raw), limit: String(limit.raw) },
       path: request.path,
       fix: {
         description: `set the memory request to the limit ${String(limit.raw)}`,
