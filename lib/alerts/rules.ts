@@ -137,14 +137,16 @@ function nearLimitExpression(r: Resolved, ratio: number): string {
  * recent half of the window AND by the trend of the older half. A leak climbs in both halves. A spike
  * (a step up that then holds) lies in one half at most; the other half is flat and its trend predicts
  * the current level, below the limit, so the alert stays silent however steep the step was.
- * `predict_linear` extrapolates from the evaluation time in both terms, offset or not.
+ * `predict_linear` extrapolates from the evaluation time in both terms, offset or not. Working set and
+ * RSS are tested one after the other (`or`): `predict_linear` drops the metric name, so one selector
+ * over both would yield two series with the same labels.
  */
 function growthExpression(r: Resolved): string {
   const half = formatDuration(r.growthWindowSeconds / 2);
-  const series = `{__name__=~"${USAGE_METRICS}", ${matchers(r.selector)}}`;
-  const recent = `max by (${BY}) (predict_linear(${series}[${half}], ${r.growthHorizonSeconds}))`;
-  const older = `max by (${BY}) (predict_linear(${series}[${half}] offset ${half}, ${r.growthHorizonSeconds}))`;
-  return `(\n${indent(recent)}\n  >\n${indent(limit(r))}\n)\nand\n(\n${indent(older)}\n  >\n${indent(limit(r))}\n)`;
+  const trend = (metric: string, offset: string) =>
+    `max by (${BY}) (predict_linear(${metric}{${matchers(r.selector)}}[${half}]${offset}, ${r.growthHorizonSeconds}))\n  >\n${indent(limit(r))}`;
+  const climbing = (metric: string) => `(\n${indent(trend(metric, ''))}\n)\nand\n(\n${indent(trend(metric, ` offset ${half}`))}\n)`;
+  return `(\n${indent(climbing('container_memory_working_set_bytes'))}\n)\nor\n(\n${indent(climbing('container_memory_rss'))}\n)`;
 }
 
 function oomKilledExpression(r: Resolved): string {
