@@ -1,0 +1,107 @@
+/** Runtime detection, option reading and the flags each profile generates for a limit. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { MIB, GIB } from '../lib/core/quantity';
+import { extractWorkloads, type Container } from '../lib/core/workload';
+import { PROFILES, detectRuntime } from '../lib/runtimes';
+import { isLegacyJvmImage, readJvmOptions, parseJvmSize, heapPercentage } from '../lib/runtimes/jvm';
+import { readNodeOptions } from '../lib/runtimes/node';
+import { mergeOptions } from '../lib/runtimes/options';
+import { DEFAULT_SIZING, recommend } from '../lib/sizing/formula';
+
+function containerOf(spec: Record<string, unknown>): Container {
+  const [workload] = extractWorkloads({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: '', ...spec }] } });
+  return workload.containers[0];
+}
+const detect = (spec: Record<string, unknown>) => detectRuntime(containerOf(spec));
+
+test('detection from env, command and image', () => {
+  assert.equal(detect({ env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx1g' }] }), { runtime: 'jvm', reason: 'env JAVA_TOOL_OPTIONS' });
+  assert.equal(detect({ command: ['/opt/java/bin/java', '-jar', 'a.jar'] }), { runtime: 'jvm', reason: 'command runs java' });
+  assert.equal(detect({ command: ['sh', '-c', 'exec java -Xmx1g -jar app.jar'] }), { runtime: 'jvm', reason: 'command runs java' });
+  assert.equal(detect({ image: 'eclipse-temurin:21-jre' }), { runtime: 'jvm', reason: 'image eclipse-temurin:21-jre' });
+  assert.equal(detect({ image: 'ibm-semeru-runtimes:open-17-jre' })?.runtime, 'jvm');
+  assert.equal(detect({ image: 'node:20-alpine' })?.runtime, 'node');
+  assert.equal(detect({ command: ['npm', 'start'] })?.runtime, 'node');
+  assert.equal(detect({ env: [{ name: 'GOMEMLIMIT', value: '1GiB' }] })?.runtime, 'go');
+  assert.equal(detect({ image: 'quay.io/prometheus/prometheus:v2.54.0' })?.runtime, 'go');
+  assert.equal(detect({ image: 'python:3.12-slim' })?.runtime, 'python');
+  assert.equal(detect({ command: ['gunicorn', 'app:app'] })?.runtime, 'python');
+  assert.equal(detect({ image: 'mcr.microsoft.com/dotnet/aspnet:8.0' })?.runtime, 'dotnet');
+  assert.equal(detect({ image: 'ruby:3.3' })?.runtime, 'ruby');
+  assert.equal(detect({ image: 'nginx:1.27' }), undefined);
+  assert.equal(detect({ image: 'redis:7' }), undefined);
+});
+
+test('legacy JVM images: Java 8 before 8u191, Java 9', () => {
+  for (const image of ['openjdk:8u181', 'openjdk:8u171-jre-alpine', 'openjdk:9-jdk', 'openjdk:9', 'java:8', 'adoptopenjdk:8u162-b12-jdk-hotspot']) assert.ok(isLegacyJvmImage(image), image);
+  for (const image of ['openjdk:8u191', 'openjdk:8u392-jre', 'openjdk:11', 'eclipse-temurin:17', 'openjdk:8', 'nginx:8u100', 'openjdk:10']) assert.not.ok(isLegacyJvmImage(image), image);
+  assert.equal(detect({ image: 'openjdk:8u181-jre' }), { runtime: 'jvm', reason: 'image openjdk:8u181-jre', legacyJvm: true });
+});
+
+test('JVM options: every source, last one wins in JVM order, _JAVA_OPTIONS overrides the command line', () => {
+  const options = readJvmOptions(containerOf({
+    env: [{ name: '_JAVA_OPTIONS', value: '-Xmx300m' }, { name: 'JAVA_TOOL_OPTIONS', value: '-Xmx100m -XX:MaxRAMPercentage=70' }, { name: 'JDK_JAVA_OPTIONS', value: '-XX:-UseContainerSupport' }],
+    command: ['java', '-Xmx200m', '-jar', 'a.jar'],
+  }));
+  assert.is(options.xmx?.bytes, 300 * MIB);
+  assert.is(options.xmx?.at.source, 'env _JAVA_OPTIONS');
+  assert.is(options.maxRamPercentage?.percent, 70);
+  assert.is(options.containerSupport?.enabled, false);
+  assert.is(options.containerSupport?.at.source, 'env JDK_JAVA_OPTIONS');
+  assert.is(parseJvmSize('2g'), 2 * GIB);
+  assert.is(parseJvmSize('512M'), 512 * MIB);
+  assert.is(parseJvmSize('1024k'), MIB);
+  assert.is(parseJvmSize('12x'), undefined);
+});
+
+test('Node options: NODE_OPTIONS and the node command line', () => {
+  assert.is(readNodeOptions(containerOf({ env: [{ name: 'NODE_OPTIONS', value: '--enable-source-maps --max_old_space_size=300' }] })).maxOldSpaceMiB?.mib, 300);
+  assert.is(readNodeOptions(containerOf({ command: ['node', '--max-old-space-size=700', 'server.js'], env: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=300' }] })).maxOldSpaceMiB?.mib, 700);
+  assert.is(readNodeOptions(containerOf({ command: ['npm', 'start'] })).maxOldSpaceMiB, undefined);
+});
+
+test('generated flags for a 1000Mi limit sit below it by the overhead', () => {
+  const limit = 1000 * MIB;
+  assert.equal(PROFILES.jvm.flags(limit, 400 * MIB), [{ name: 'JAVA_TOOL_OPTIONS', value: '-XX:+UseContainerSupport -XX:MaxRAMPercentage=60.0 -XX:+ExitOnOutOfMemoryError' }]);
+  assert.equal(PROFILES.jvm.flags(limit, 400 * MIB, { legacy: true }), [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx600m -XX:+ExitOnOutOfMemoryError' }]);
+  assert.equal(PROFILES.node.flags(limit, 100 * MIB), [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=900' }]);
+  assert.equal(PROFILES.go.flags(limit, 50 * MIB), [{ name: 'GOMEMLIMIT', value: '950MiB' }]);
+  assert.equal(PROFILES.python.flags(limit, 100 * MIB), [{ name: 'MALLOC_ARENA_MAX', value: '2' }]);
+  assert.equal(PROFILES.dotnet.flags(limit, 150 * MIB), [{ name: 'DOTNET_GCHeapHardLimit', value: `0x${(850 * MIB).toString(16)}` }]);
+  assert.is(heapPercentage(1024 * MIB, 400 * MIB), 60.9); // 60.9375 rounded down
+});
+
+test('merging options keeps the user\'s, replaces superseded heap flags, never duplicates', () => {
+  const supersedes = PROFILES.jvm.supersedes;
+  assert.is(mergeOptions('-Dfile.encoding=UTF-8 -Xmx4g -XX:-UseContainerSupport', '-XX:+UseContainerSupport -XX:MaxRAMPercentage=60.0', supersedes),
+    '-Dfile.encoding=UTF-8 -XX:+UseContainerSupport -XX:MaxRAMPercentage=60.0');
+  assert.is(mergeOptions('--enable-source-maps --max-old-space-size=4096', '--max-old-space-size=900', PROFILES.node.supersedes), '--enable-source-maps --max-old-space-size=900');
+  assert.is(mergeOptions('2GiB', '950MiB', PROFILES.go.supersedes), '950MiB');
+  assert.is(mergeOptions(undefined, '950MiB', PROFILES.go.supersedes), '950MiB');
+});
+
+test('sizing: limit = ceil_Mi(peak × 1.5 + overhead), with the breakdown', () => {
+  const jvm = recommend(400 * MIB, 'jvm');
+  assert.is(jvm.limitBytes, 1000 * MIB);
+  assert.is(jvm.explanation, 'peak 400Mi × 1.5 + 400Mi JVM overhead = 1000Mi');
+  assert.is(recommend(100 * MIB, 'node').limitBytes, 250 * MIB);
+  assert.is(recommend(100 * MIB, 'go').limitBytes, 200 * MIB);
+  assert.is(recommend(100 * MIB, 'python').limitBytes, 250 * MIB);
+  assert.is(recommend(100 * MIB, undefined).limitBytes, 250 * MIB);
+  assert.is(recommend(100 * MIB + 1, 'go').limitBytes, 201 * MIB); // rounds up to whole Mi
+  assert.is(recommend(1000, 'go').limitBytes, 51 * MIB);
+  assert.is(recommend(100 * MIB, 'go', { ...DEFAULT_SIZING, factor: 2 }).limitBytes, 250 * MIB);
+  assert.throws(() => recommend(0, 'go'), /positive/);
+  assert.throws(() => recommend(-1, 'go'), /positive/);
+});
+
+test('overhead defaults are the upper end of PRODUCT.md ranges', () => {
+  assert.is(PROFILES.jvm.overhead.bytes, 400 * MIB);
+  assert.is(PROFILES.node.overhead.bytes, 100 * MIB);
+  assert.is(PROFILES.go.overhead.bytes, 50 * MIB);
+  assert.is(PROFILES.python.overhead.bytes, 100 * MIB);
+  for (const profile of Object.values(PROFILES)) assert.is(profile.overhead.bytes, profile.overhead.rangeMiB[1] * MIB, profile.id);
+});
+
+test.run();
