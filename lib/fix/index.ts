@@ -1,0 +1,5 @@
+/** `oomguard fix`: comment- and format-preserving repair of manifests from the rules' fixes. */
+export { fixText, MAX_FIX_PASSES, type AppliedFix, type FixOptions, type FixResult, type UnfixedFinding } from './fixer';
+export { planEdits, applySplices, type Planned, type Splice } from './plan';
+export { plainIsSafe, renderScalar, type ScalarStyle } from './scalars';
+export { writeFileAtomic } from './write';
