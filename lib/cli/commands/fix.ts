@@ -1,5 +1,208 @@
-// Placeholder until the owning issue lands; replaced by the real command.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('oomguard fix: not implemented yet\n');
-  return 2;
+/**
+ * `oomguard fix [PATH ...]`: apply the rules' deterministic fixes in place, keeping every byte that
+ * is not part of a fixed field; report what it could not fix. `--dry-run` prints a unified diff and
+ * writes nothing. Exit 0 when no error-level finding remains, 1 when one does, 2 on bad usage or on
+ * input that could not be read, parsed or written (every other file is still fixed and reported).
+ */
+import { loadConfig } from '../../config/load';
+import { ConfigError } from '../../config/resolve';
+import type { InputError } from '../../engine/lint-text';
+import { createLinter } from '../../engine/linter';
+import { fixText, type FixResult } from '../../fix/fixer';
+import { writeFileAtomic } from '../../fix/write';
+import { collectFiles, displayPath, readManifest, STDIN } from '../files';
+import { resourceText } from '../formatters/types';
+import { UsageError, parseCommandArgs } from '../usage';
+
+const HELP = `Usage: oomguard fix [options] [PATH ...]
+
+Repair what the rules can repair, in place: memory request = limit; the runtime heap flag for the
+existing limit (JVM, Node.js, Go), merged into the options already there; -XX:-UseContainerSupport
+turned on; a limit below a declared peak (oomguard.io/peak-rss) raised to the recommended size.
+A limit is never invented without a declared peak. Comments, key order, quoting, anchors and
+document separators are kept byte for byte; only the fixed fields change. PATH is a file, a folder
+(searched for *.yaml, *.yml, *.json) or - (read standard input, write the result to standard
+output); the default is the current folder.
+
+Options:
+  -n, --dry-run               print a unified diff of the changes; write nothing
+  -f, --format <stylish|json> report format (default: stylish)
+  -c, --config <file>         configuration file (default: .oomguard.yaml found upward)
+      --color / --no-color    force colours on or off (default: on for a terminal)
+  -h, --help                  this help
+
+Exit codes: 0 no error-level finding remains, 1 error-level findings remain, 2 bad usage or input
+that could not be read, parsed or written.
+`;
+
+interface FileOutcome {
+  readonly name: string;
+  readonly result?: FixResult;
+  readonly errors: readonly InputError[];
+  readonly written: boolean;
+}
+
+function unifiedDiff(name: string, before: string, after: string): string {
+  const { createTwoFilesPatch } = require('diff') as typeof import('diff');
+  return createTwoFilesPatch(`a/${name}`, `b/${name}`, before, after, undefined, undefined, { context: 3 })
+    .replace(/^=+\n/, '');
+}
+
+function stylishReport(outcomes: readonly FileOutcome[], dryRun: boolean, color: boolean): string {
+  const pc = require('picocolors').createColors(color) as typeof import('picocolors');
+  const severityText = { error: pc.red('error'), warning: pc.yellow('warning'), info: pc.blue('info') };
+  const fixedWord = dryRun ? 'would fix' : 'fixed';
+  const blocks: string[] = [];
+  let fixed = 0;
+  let changedFiles = 0;
+  const remaining = { error: 0, warning: 0, info: 0 };
+  for (const { name, result, errors } of outcomes) {
+    const rows: string[] = [];
+    for (const error of errors) rows.push(`  ${String(error.line ?? '-').padStart(4)}  ${pc.red('error')}     ${error.message}`);
+    if (result) {
+      if (result.changed) changedFiles++;
+      fixed += result.applied.length;
+      for (const applied of result.applied) {
+        const where = `${applied.resource.kind}/${applied.resource.namespace ? `${applied.resource.namespace}/` : ''}${applied.resource.name}${applied.container !== undefined ? ` container "${applied.container}"` : ''}`;
+        rows.push(`  ${String(applied.line).padStart(4)}  ${pc.green(fixedWord.padEnd(9))} ${applied.description} ${pc.dim(`(${where})`)}  ${pc.dim(applied.ruleId)}`);
+      }
+      for (const { finding, reason } of result.unfixed) {
+        remaining[finding.severity]++;
+        rows.push(`  ${String(finding.line).padStart(4)}  ${severityText[finding.severity]}${' '.repeat(10 - finding.severity.length)}${finding.message} ${pc.dim(`(${resourceText(finding)})`)}  ${pc.dim(finding.ruleId)}`);
+        rows.push(pc.dim(`        ${' '.repeat(10)}not fixed: ${reason}`));
+      }
+    }
+    if (rows.length > 0) blocks.push(`${pc.underline(name)}\n${rows.join('\n')}\n`);
+  }
+  const unreadable = outcomes.filter((outcome) => outcome.errors.length > 0).length;
+  const left = remaining.error + remaining.warning + remaining.info;
+  const head = `${dryRun ? 'would fix' : 'fixed'} ${fixed} problem${fixed === 1 ? '' : 's'} in ${changedFiles} file${changedFiles === 1 ? '' : 's'}`;
+  const tail = left === 0 ? 'none remain' : `${left} remain (${remaining.error} error${remaining.error === 1 ? '' : 's'}, ${remaining.warning} warning${remaining.warning === 1 ? '' : 's'}${remaining.info ? `, ${remaining.info} info` : ''})`;
+  const problems = unreadable ? `; ${unreadable} input${unreadable === 1 ? '' : 's'} could not be read, parsed or written` : '';
+  const summary = `${left === 0 && !unreadable ? '✔' : '✖'} ${head}; ${tail}${problems}`;
+  const paint = remaining.error || unreadable ? pc.red : left ? pc.yellow : pc.green;
+  return `${blocks.join('\n')}${blocks.length ? '\n' : ''}${paint(pc.bold(summary))}\n`;
+}
+
+function jsonReport(outcomes: readonly FileOutcome[], dryRun: boolean, diffs: ReadonlyMap<string, string>): string {
+  const files = outcomes.map(({ name, result, errors, written }) => ({
+    file: name,
+    changed: result?.changed ?? false,
+    written,
+    ...(diffs.has(name) ? { diff: diffs.get(name) } : {}),
+    applied: result?.applied ?? [],
+    remaining: (result?.unfixed ?? []).map(({ finding, reason }) => ({
+      ruleId: finding.ruleId,
+      severity: finding.severity,
+      message: finding.message,
+      file: finding.file,
+      line: finding.line,
+      resource: finding.resource,
+      ...(finding.container !== undefined ? { container: finding.container } : {}),
+      reason,
+    })),
+    errors,
+  }));
+  const remaining = files.flatMap((file) => file.remaining);
+  return `${JSON.stringify({
+    dryRun,
+    files,
+    errors: files.flatMap((file) => file.errors),
+    summary: {
+      files: files.length,
+      changedFiles: files.filter((file) => file.changed).length,
+      fixed: files.reduce((sum, file) => sum + file.applied.length, 0),
+      errorCount: remaining.filter((finding) => finding.severity === 'error').length,
+      warningCount: remaining.filter((finding) => finding.severity === 'warning').length,
+      infoCount: remaining.filter((finding) => finding.severity === 'info').length,
+    },
+  }, null, 2)}\n`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'dry-run': { type: 'boolean', short: 'n' },
+      format: { type: 'string', short: 'f', default: 'stylish' },
+      config: { type: 'string', short: 'c' },
+      color: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const format = values.format as string;
+  if (format !== 'stylish' && format !== 'json') throw new UsageError(`unknown format "${format}" (use stylish, json)`);
+  const dryRun = values['dry-run'] === true;
+  const cwd = process.cwd();
+  let config;
+  try {
+    config = loadConfig(cwd, values.config);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`oomguard fix: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const linter = createLinter({ severities: config.severities, sizing: config.sizing });
+  const paths = positionals.length > 0 ? positionals : ['.'];
+  if (paths.filter((path) => path === STDIN).length > 1) throw new UsageError('standard input (-) can be given once');
+  const { files, problems } = collectFiles(paths, { ignore: config.ignore, root: config.root, cwd });
+  const outcomes: FileOutcome[] = problems.map((problem) => ({ name: problem.file, errors: [{ ...problem }], written: false }));
+  // The diff (dry run) or the fixed standard input owns stdout; the report then goes to stderr.
+  // With --format json the diffs go inside the JSON instead.
+  const usesStdout = (dryRun && format === 'stylish') || files.includes(STDIN);
+  const diffs: string[] = [];
+  const diffByFile = new Map<string, string>();
+
+  for (const file of files) {
+    const name = displayPath(file, cwd);
+    const read = readManifest(file);
+    if (!read.ok) {
+      outcomes.push({ name, errors: [{ file: name, message: read.message, ...(read.line ? { line: read.line } : {}) }], written: false });
+      continue;
+    }
+    const result = fixText(read.text, name, linter);
+    if (result.errors.length > 0) {
+      // A file that does not parse is never written.
+      outcomes.push({ name, result, errors: result.errors, written: false });
+      continue;
+    }
+    if (dryRun) {
+      if (result.changed) {
+        const diff = unifiedDiff(name, result.input, result.output);
+        diffByFile.set(name, diff);
+        if (format === 'stylish') diffs.push(diff);
+      }
+      outcomes.push({ name, result, errors: [], written: false });
+    } else if (file === STDIN) {
+      diffs.push(result.output);
+      outcomes.push({ name, result, errors: [], written: false });
+    } else if (result.changed) {
+      try {
+        writeFileAtomic(file, result.output);
+        outcomes.push({ name, result, errors: [], written: true });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        outcomes.push({ name, result, errors: [{ file: name, message: `cannot write the fixed file (${code}); left unchanged` }], written: false });
+      }
+    } else {
+      outcomes.push({ name, result, errors: [], written: false });
+    }
+  }
+
+  if (diffs.length > 0) process.stdout.write(diffs.join(''));
+  const color = values['no-color'] ? false : values.color ?? ((usesStdout ? process.stderr.isTTY : process.stdout.isTTY) === true && !process.env.NO_COLOR);
+  const report = format === 'json' ? jsonReport(outcomes, dryRun, diffByFile) : stylishReport(outcomes, dryRun, color);
+  (usesStdout ? process.stderr : process.stdout).write(report);
+
+  if (outcomes.some((outcome) => outcome.errors.length > 0)) return 2;
+  const errorsRemain = outcomes.some((outcome) => outcome.result?.unfixed.some(({ finding }) => finding.severity === 'error'));
+  return errorsRemain ? 1 : 0;
 }
