@@ -21,9 +21,12 @@ export function toJson(finding: LocatedFinding) {
 
 export function createJsonFormatter({ out }: FormatterOptions): Formatter {
   let first = true;
+  // Notes (documents skipped as not Kubernetes, empty files) are few; they follow the findings.
+  const notes: unknown[] = [];
   out('{"findings":[');
   return {
     file(report) {
+      notes.push(...report.notes);
       if (report.findings.length === 0) return;
       let chunk = '';
       for (const finding of report.findings) {
@@ -34,7 +37,7 @@ export function createJsonFormatter({ out }: FormatterOptions): Formatter {
     },
     end(summary) {
       const { inputErrors, ...counts } = summary;
-      out(`${first ? '' : '\n'}],\n"errors":${JSON.stringify(inputErrors)},\n"summary":${JSON.stringify(counts)}}\n`);
+      out(`${first ? '' : '\n'}],\n"errors":${JSON.stringify(inputErrors)},\n"notes":${JSON.stringify(notes)},\n"summary":${JSON.stringify(counts)}}\n`);
     },
   };
 }
