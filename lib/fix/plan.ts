@@ -341,7 +341,9 @@ export function planEdits(text: string, document: Document, edits: readonly Edit
     for (let index = 1; index < sorted.length; index++) {
       if (overlaps(sorted[index - 1], sorted[index])) throw new PlanError('two edits of this fix touch the same text');
     }
-    return { ok: true, splices: sorted };
+    // New lines follow the file's line ending (a CRLF file stays CRLF).
+    const crlf = /\r\n/.test(text.slice(0, text.indexOf('\n') + 1));
+    return { ok: true, splices: crlf ? sorted.map((splice) => ({ ...splice, text: splice.text.replace(/\r?\n/g, '\r\n') })) : sorted };
   } catch (error) {
     if (error instanceof PlanError) return { ok: false, reason: error.message };
     throw error;
