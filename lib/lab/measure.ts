@@ -51,6 +51,8 @@ export interface MeasureResult {
   readonly cgroup?: { readonly version: CgroupVersion; readonly path: string };
   /** Why there is no cgroup figure, and other things the reader should know. */
   readonly notes: readonly string[];
+  /** The command could not be started (not found, not executable) or could not join the cgroup. */
+  readonly startError?: string;
 }
 
 export async function measure(options: MeasureOptions): Promise<MeasureResult> {
@@ -83,7 +85,6 @@ export async function measure(options: MeasureOptions): Promise<MeasureResult> {
       handleSignals: options.handleSignals,
       onSample: options.onSample,
     });
-    if (run.startError) notes.push(run.startError);
     const peakBytes = run.cgroupPeakBytes ?? run.rssPeakBytes;
     const sizing = options.sizing ?? DEFAULT_SIZING;
     const recommendation = peakBytes > 0 ? recommend(peakBytes, options.runtime, sizing) : undefined;
@@ -105,6 +106,7 @@ export async function measure(options: MeasureOptions): Promise<MeasureResult> {
       samples: run.samples,
       ...(group ? { cgroup: { version: group.version, path: group.dir } } : {}),
       notes,
+      ...(run.startError !== undefined ? { startError: run.startError } : {}),
     };
   } finally {
     await group?.destroy();

@@ -67,7 +67,7 @@ export interface RunResult {
 
 /** Exit codes of the `sh` wrapper: the standard "command not found" / "not executable" plus our own. */
 const JOIN_FAILED = 125;
-const JOIN_SCRIPT = `echo $$ > "$0" || exit ${JOIN_FAILED}; exec "$@"`;
+const JOIN_SCRIPT = `echo $$ > "$1" || exit ${JOIN_FAILED}; shift; exec "$@"`;
 
 class Tail {
   private text = '';
@@ -88,7 +88,7 @@ export function runMeasured(options: RunOptions): Promise<RunResult> {
   const intervalMs = options.intervalMs ?? 100;
   const tailBytes = options.tailBytes ?? 65536;
   const stdoutMode = options.stdout ?? 'stdout';
-  const [file, args] = cgroup ? ['/bin/sh', ['-c', JOIN_SCRIPT, cgroup.procsFile, ...command]] : [command[0], command.slice(1)];
+  const [file, args] = cgroup ? ['/bin/sh', ['-c', JOIN_SCRIPT, 'oomguard', cgroup.procsFile, ...command]] : [command[0], command.slice(1)];
 
   return new Promise<RunResult>((resolve) => {
     const started = performance.now();

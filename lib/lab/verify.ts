@@ -51,6 +51,8 @@ export interface VerifyResult {
   readonly interrupted: boolean;
   readonly samples: readonly Sample[];
   readonly notes: readonly string[];
+  /** The command could not be started (not found, not executable) or could not join the cgroup. */
+  readonly startError?: string;
 }
 
 /** Raised when no memory cgroup can be made: the message says exactly what is missing (CLI exit 2). */
@@ -117,7 +119,6 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       handleSignals: options.handleSignals,
       onSample: options.onSample,
     });
-    if (run.startError) notes.push(run.startError);
     const classification = classifyExit({ exitCode: run.exitCode, signal: run.signal, output: run.output, oomKills: run.oomKills });
     if (classification.outcome === 'ok' && run.oomKills) notes.push(`the command exited 0, but the kernel OOM-killed ${run.oomKills} process(es) in its group on the way`);
     return {
@@ -136,6 +137,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       interrupted: run.interrupted,
       samples: run.samples,
       notes,
+      ...(run.startError !== undefined ? { startError: run.startError } : {}),
     };
   } finally {
     await group.destroy();

@@ -1,5 +1,125 @@
-// Placeholder until the owning issue lands; replaced by the real command.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('oomguard measure: not implemented yet\n');
-  return 2;
+/**
+ * `oomguard measure [options] -- CMD ...`: run a command, report its peak memory as the kernel accounts a
+ * container and the limit and flags to give it. `--prometheus URL` reads a running workload's peak from
+ * Prometheus instead (measure-prometheus.ts).
+ */
+import * as fs from 'node:fs';
+import { describeBytes, parseQuantity } from '../../core/quantity';
+import { isRuntimeId, RUNTIME_IDS } from '../../runtimes';
+import { DEFAULT_SIZING, type SizingConfig } from '../../sizing/formula';
+import { renderMemoryChart } from '../../lab/chart';
+import { measure } from '../../lab/measure';
+import { measureChart, measureJson, measureText, splitCommand } from '../../lab/report';
+import { parseCommandArgs, UsageError } from '../usage';
+
+const HELP = `Usage: oomguard measure [options] -- CMD [ARG ...]
+
+Runs CMD and reports its peak memory the way the kernel accounts a container: the peak usage of a
+fresh memory cgroup (when this user may create one) and the process tree's RSS high-water mark from
+/proc, then the recommended limit (= request) and the runtime flags for it. Ctrl-C stops the command
+and reports what was measured so far.
+
+Options:
+  --runtime R        ${RUNTIME_IDS.join('|')}: use its overhead and print its flags
+  --format F         text (default) or json
+  --chart FILE.svg   draw memory over time with the peak, the recommended limit and its 75%/90% lines
+  --interval MS      sampling period in milliseconds (default 100)
+  --factor N         headroom factor over the peak (default ${DEFAULT_SIZING.factor})
+  --overhead Q       runtime overhead as a quantity, e.g. 300Mi (default: the runtime's)
+  --legacy-jvm       the JVM has no container support (Java 8 before 8u191, Java 9): flags use -Xmx
+  --no-cgroup        do not create a cgroup; read the process tree's RSS only
+  --prometheus URL   measure a running workload from Prometheus instead (see --prometheus --help)
+
+Exit codes: 0 measured (the command exited 0 or was stopped with Ctrl-C), 1 the command failed
+(the measurement is still printed), 2 bad usage or the command could not be started.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--prometheus')) return require('./measure-prometheus').run(argv);
+  const { options: optionArgs, command } = splitCommand(argv);
+  const { values, positionals } = parseCommandArgs({
+    args: optionArgs,
+    allowPositionals: true,
+    options: {
+      runtime: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      chart: { type: 'string' },
+      interval: { type: 'string', default: '100' },
+      factor: { type: 'string' },
+      overhead: { type: 'string' },
+      'legacy-jvm': { type: 'boolean', default: false },
+      'no-cgroup': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const commandLine = command.length > 0 ? command : positionals;
+  if (commandLine.length === 0) throw new UsageError(`no command to measure: put it after --, e.g. oomguard measure --runtime node -- node server.js\n\n${HELP}`);
+  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, got "${values.format}"`);
+  if (values.runtime !== undefined && !isRuntimeId(values.runtime)) throw new UsageError(`--runtime must be one of ${RUNTIME_IDS.join(', ')}, got "${values.runtime}"`);
+  const runtime = values.runtime as (typeof RUNTIME_IDS)[number] | undefined;
+  const intervalMs = Number(values.interval);
+  if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval must be a whole number of milliseconds, at least 10, got "${values.interval}"`);
+  const sizing = sizingFrom(values.factor, values.overhead, runtime);
+  const json = values.format === 'json';
+
+  const progress = !json && process.stderr.isTTY ? progressLine() : undefined;
+  const result = await measure({
+    command: commandLine,
+    runtime,
+    legacyJvm: values['legacy-jvm'],
+    sizing,
+    cgroup: values['no-cgroup'] ? 'never' : 'auto',
+    intervalMs,
+    // In JSON mode stdout carries only the report: the command's own output goes to stderr.
+    stdout: json ? 'stderr' : 'stdout',
+    stdin: true,
+    handleSignals: true,
+    onSample: progress?.update,
+  });
+  progress?.clear();
+  if (result.startError) {
+    process.stderr.write(`oomguard measure: ${result.startError}\n`);
+    return 2;
+  }
+  // The chart module loads Vega only when called.
+  if (values.chart) fs.writeFileSync(values.chart, await renderMemoryChart(measureChart(result, commandLine)));
+  process.stdout.write(json ? `${JSON.stringify(measureJson(result, commandLine), null, 2)}\n` : measureText(result, commandLine));
+  return result.exitCode === 0 || result.interrupted ? 0 : 1;
+}
+
+/** --factor and --overhead over the defaults; the overhead applies to the chosen runtime (or unknown). */
+export function sizingFrom(factor: string | undefined, overhead: string | undefined, runtime: string | undefined): SizingConfig {
+  let sizing: SizingConfig = DEFAULT_SIZING;
+  if (factor !== undefined) {
+    const value = Number(factor);
+    if (!(value >= 1) || !Number.isFinite(value)) throw new UsageError(`--factor must be a number of at least 1, got "${factor}"`);
+    sizing = { ...sizing, factor: value };
+  }
+  if (overhead !== undefined) {
+    const parsed = parseQuantity(overhead);
+    if (!parsed.ok) throw new UsageError(`--overhead "${overhead}" ${parsed.reason}`);
+    sizing = { ...sizing, overheads: { ...sizing.overheads, [runtime ?? 'unknown']: parsed.bytes } };
+  }
+  return sizing;
+}
+
+/** A one-line status on a terminal's stderr, redrawn at most twice a second. */
+function progressLine(): { update: (sample: { ms: number; cgroupBytes?: number; rssBytes: number }, run: { rssPeakBytes: number; cgroupPeakBytes?: number }) => void; clear: () => void } {
+  let last = 0;
+  return {
+    update(sample, run) {
+      if (sample.ms - last < 500) return;
+      last = sample.ms;
+      const now = sample.cgroupBytes ?? sample.rssBytes;
+      const peak = run.cgroupPeakBytes ?? run.rssPeakBytes;
+      process.stderr.write(`\r\x1b[Kmeasuring ${(sample.ms / 1000).toFixed(0)} s: now ${describeBytes(now)}, peak ${describeBytes(peak)} (Ctrl-C stops and reports)`);
+    },
+    clear() {
+      if (last > 0) process.stderr.write('\r\x1b[K');
+    },
+  };
 }

@@ -1,5 +1,104 @@
-// Placeholder until the owning issue lands; replaced by the real command.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('oomguard verify: not implemented yet\n');
-  return 2;
+/**
+ * `oomguard verify --limit Q --runtime R [--no-flags] -- CMD ...`: run a command in a fresh memory cgroup
+ * with that limit and the runtime flags oomguard generates for it, and say how it ended.
+ */
+import * as fs from 'node:fs';
+import { parseQuantity } from '../../core/quantity';
+import { isRuntimeId, RUNTIME_IDS, type RuntimeId } from '../../runtimes';
+import { renderMemoryChart } from '../../lab/chart';
+import { CgroupUnavailableError, verify, type VerifyResult } from '../../lab/verify';
+import { splitCommand, verifyChart, verifyJson, verifyText } from '../../lab/report';
+import { parseCommandArgs, UsageError } from '../usage';
+import { sizingFrom } from './measure';
+
+const HELP = `Usage: oomguard verify --limit Q --runtime R [options] -- CMD [ARG ...]
+
+Runs CMD in a fresh memory cgroup limited to Q (no swap), with the flags oomguard generates for
+runtime R at that limit injected through the environment (JAVA_TOOL_OPTIONS, NODE_OPTIONS,
+GOMEMLIMIT, MALLOC_ARENA_MAX), and reports the outcome:
+  ok           exited 0
+  runtime-oom  the runtime hit its own ceiling (Java OutOfMemoryError, V8 heap limit, Go/Python out of memory)
+  oom-killed   the kernel killed it at the limit (exit 137 and the cgroup's OOM-kill counter)
+  failed       any other exit
+The cgroup is always removed afterwards. Needs the right to create a memory cgroup (root, or a
+delegated cgroup v2 subtree).
+
+Options:
+  --limit Q          the memory limit, a Kubernetes quantity (256Mi, 1Gi)
+  --runtime R        ${RUNTIME_IDS.join('|')} (optional with --no-flags)
+  --no-flags         inject nothing: see what the runtime does on its own
+  --legacy-jvm       a JVM without container support: -Xmx instead of MaxRAMPercentage
+                     (automatic when the command line has -XX:-UseContainerSupport)
+  --overhead Q       runtime overhead the flags leave below the limit (default: the runtime's)
+  --format F         text (default) or json
+  --chart FILE.svg   draw memory over time with the limit and its 75%/90% lines
+  --interval MS      sampling period in milliseconds (default 50)
+
+Exit codes: 0 ok, 1 runtime-oom, oom-killed or failed, 2 bad usage, no memory cgroup available,
+or the command could not be started.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { options: optionArgs, command } = splitCommand(argv);
+  const { values, positionals } = parseCommandArgs({
+    args: optionArgs,
+    allowPositionals: true,
+    options: {
+      limit: { type: 'string' },
+      runtime: { type: 'string' },
+      'no-flags': { type: 'boolean', default: false },
+      'legacy-jvm': { type: 'boolean', default: false },
+      overhead: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      chart: { type: 'string' },
+      interval: { type: 'string', default: '50' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const commandLine = command.length > 0 ? command : positionals;
+  if (commandLine.length === 0) throw new UsageError(`no command to verify: put it after --, e.g. oomguard verify --limit 256Mi --runtime node -- node server.js\n\n${HELP}`);
+  if (values.limit === undefined) throw new UsageError('--limit is required, e.g. --limit 512Mi');
+  const limit = parseQuantity(values.limit);
+  if (!limit.ok) throw new UsageError(`--limit "${values.limit}" ${limit.reason}`);
+  if (limit.bytes < 4096) throw new UsageError(`--limit ${values.limit} is below one page (4Ki): nothing can run in it`);
+  if (values.runtime !== undefined && !isRuntimeId(values.runtime)) throw new UsageError(`--runtime must be one of ${RUNTIME_IDS.join(', ')}, got "${values.runtime}"`);
+  const runtime = values.runtime as RuntimeId | undefined;
+  if (!runtime && !values['no-flags']) throw new UsageError(`--runtime is required to generate the flags (${RUNTIME_IDS.join(', ')}); use --no-flags to run without any`);
+  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, got "${values.format}"`);
+  const intervalMs = Number(values.interval);
+  if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval must be a whole number of milliseconds, at least 10, got "${values.interval}"`);
+  const sizing = sizingFrom(undefined, values.overhead, runtime);
+  const json = values.format === 'json';
+
+  let result: VerifyResult;
+  try {
+    result = await verify({
+      command: commandLine,
+      limitBytes: limit.bytes,
+      runtime,
+      flags: !values['no-flags'],
+      legacyJvm: values['legacy-jvm'],
+      sizing,
+      intervalMs,
+      stdout: json ? 'stderr' : 'stdout',
+      handleSignals: true,
+    });
+  } catch (error) {
+    if (error instanceof CgroupUnavailableError) {
+      process.stderr.write(`oomguard verify: cannot run the command under a memory limit: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (result.startError) {
+    process.stderr.write(`oomguard verify: ${result.startError}\n`);
+    return 2;
+  }
+  if (values.chart) fs.writeFileSync(values.chart, await renderMemoryChart(verifyChart(result, commandLine)));
+  process.stdout.write(json ? `${JSON.stringify(verifyJson(result, commandLine), null, 2)}\n` : verifyText(result, commandLine));
+  return result.outcome === 'ok' ? 0 : 1;
 }
