@@ -42,7 +42,8 @@ export const SIZING_CONFIG_SCHEMA: PolicyConfigSchema = {
     overheadMiB: {
       type: 'object',
       additionalProperties: false,
-      description: 'Memory each runtime needs beyond its own ceiling (heap flag, GOMEMLIMIT), in MiB.',
+      description: 'Memory each runtime needs beyond its own ceiling (heap flag, GOMEMLIMIT), in MiB. Runtimes not named keep their default.',
+      default: Object.fromEntries(OVERHEAD_KEYS.map((key) => [key, DEFAULT_SIZING.overheads[key] / MIB])),
       properties: Object.fromEntries(
         OVERHEAD_KEYS.map((key) => [key, {
           type: 'integer',
