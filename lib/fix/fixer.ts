@@ -10,6 +10,7 @@ import type { JsonPath } from '../core/workload';
 import { lintText, type InputError, type LocatedFinding, type Note } from '../engine/lint-text';
 import type { Linter } from '../engine/linter';
 import { parseManifests } from '../manifests/documents';
+import { RULES_BY_ID } from '../rules';
 import type { Edit } from '../rules/types';
 import { Layout, applySplices, overlaps, planEdits, type Splice } from './plan';
 
@@ -226,7 +227,7 @@ export function fixText(text: string, file: string, linter: Linter, options: Fix
   }
   const unfixed = report.findings.map((finding): UnfixedFinding => ({
     finding,
-    reason: reasons.get(findingKey(finding)) ?? (finding.fix ? `fixes did not settle within ${maxPasses} passes` : 'no automatic fix'),
+    reason: reasons.get(findingKey(finding)) ?? (finding.fix ? `fixes did not settle within ${maxPasses} passes` : RULES_BY_ID.get(finding.ruleId)?.meta.fixable ? 'no automatic fix for this case' : 'no automatic fix'),
   }));
   return { file, input: text, output: current, changed: current !== text, applied, unfixed, errors: [], notes: report.notes, passes };
 }
