@@ -78,6 +78,8 @@ async function runAll(type: string, props: Record<string, unknown>): Promise<str
 
 /** The type token and inputs the Pulumi SDK sends for a resource, captured with runtime mocks. */
 async function inputsOf(create: () => pulumi.CustomResource): Promise<{ type: string; props: Record<string, unknown> }> {
+  // Pending RPCs must reach the mock monitor they were made for (@pulumi/pulumi runtime/settings.ts).
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
   const captured: pulumi.runtime.MockResourceArgs[] = [];
   await pulumi.runtime.setMocks({
     newResource: (args) => {

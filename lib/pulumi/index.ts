@@ -52,13 +52,14 @@ export class SizedDeployment extends pulumi.ComponentResource {
   public readonly recommendation: Recommendation;
 
   constructor(name: string, args: SizedDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(SIZED_DEPLOYMENT_TYPE, name, {}, opts);
+    // Checked before super() so that nothing is registered for impossible arguments.
     if (!isRuntimeId(args.runtime)) {
       throw new Error(`SizedDeployment "${name}": runtime "${String(args.runtime)}" is not one of ${RUNTIME_IDS.join(', ')}`);
     }
     const peak = parseQuantity(args.peakRss);
     if (!peak.ok) throw new Error(`SizedDeployment "${name}": peakRss "${String(args.peakRss)}" ${peak.reason}`);
     if (peak.bytes <= 0) throw new Error(`SizedDeployment "${name}": peakRss must be more than zero, got "${args.peakRss}"`);
+    super(SIZED_DEPLOYMENT_TYPE, name, {}, opts);
 
     const input = {
       runtime: args.runtime,
