@@ -293,6 +293,7 @@ export class MemoryCgroup {
         }
         for (const pid of pids) {
           try {
+            if (pid === process.pid) continue;
             process.kill(pid, 'SIGKILL');
           } catch {
             /* already gone */

@@ -17,7 +17,7 @@ export const RUNTIME_OOM_PATTERNS: readonly { readonly runtime: string; readonly
   // CPython: "MemoryError" as the last line of a traceback.
   { runtime: 'python', pattern: /^(?:[\w.]+\.)?MemoryError\b[^\n]*/m },
   { runtime: 'dotnet', pattern: /System\.OutOfMemoryException[^\n]*/ },
-  { runtime: 'ruby', pattern: /(?:NoMemoryError|failed to allocate memory)[^\n]*/ },
+  { runtime: 'ruby', pattern: /(?:\bNoMemoryError\b|failed to allocate memory)[^\n]*/ },
 ];
 
 export interface ExitFacts {

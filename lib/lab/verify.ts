@@ -5,7 +5,7 @@
 import { mergeEnvEntries, type EnvEntry } from '../generate/container';
 import { PROFILES, type RuntimeId } from '../runtimes';
 import { DEFAULT_SIZING, overheadFor, type SizingConfig } from '../sizing/formula';
-import { findCgroupParent, MemoryCgroup, type CgroupEnvironment, type CgroupParent, type CgroupVersion } from './cgroup';
+import { findCgroupParent, MemoryCgroup, type CgroupEnvironment, type CgroupFsOptions, type CgroupParent, type CgroupVersion } from './cgroup';
 import { classifyExit, type Outcome } from './classify';
 import { runMeasured, type RunOptions, type Sample } from './run';
 
@@ -25,6 +25,8 @@ export interface VerifyOptions {
   /** Where the cgroup is made; found from /proc/self/cgroup when absent. */
   readonly parent?: CgroupParent;
   readonly cgroupEnvironment?: CgroupEnvironment;
+  /** Filesystem hooks, for tests on a directory laid out like cgroupfs. */
+  readonly cgroupFs?: CgroupFsOptions;
   readonly intervalMs?: number;
   readonly stdout?: RunOptions['stdout'];
   readonly echoStderr?: boolean;
@@ -104,7 +106,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
 
   let group: MemoryCgroup;
   try {
-    group = MemoryCgroup.create(parent, options.limitBytes);
+    group = MemoryCgroup.create(parent, options.limitBytes, options.cgroupFs);
   } catch (error) {
     throw new CgroupUnavailableError(error instanceof Error ? error.message : String(error));
   }
