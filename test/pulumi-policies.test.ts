@@ -270,6 +270,20 @@ test('unknown container list, peak annotation or memory limit blocks the check; 
   ]);
 });
 
+test('an unknown in a container the rule cannot apply to (declared runtime, role, workload class) blocks nothing', async () => {
+  const { type, props } = await inputsOf(deployment(jvm({ image: 'golang:1.22', env: [{ name: 'GOGC', value: '100' }] })));
+  const go = JSON.parse(JSON.stringify(props));
+  go.metadata.annotations['oomguard.io/runtime'] = 'go';
+  go.spec.template.spec.containers[0].env[0].value = UNKNOWN;
+  assert.equal(await run(policy('jvm-heap-unset'), type, go), { violations: [] });
+  assert.match((await run(policy('go-memlimit-unset'), type, go)).cannotRun ?? '', 'could not check go-memlimit-unset on container "app"');
+
+  const job = await inputsOf(() => new k8s.batch.v1.Job('web', { metadata, spec: { template: { spec: { restartPolicy: 'Never', containers: [jvm()] } } } }));
+  (job.props as any).spec.template.spec.containers[0].env[0].value = UNKNOWN;
+  assert.equal(await run(policy('liveness-probe-missing'), job.type, job.props), { violations: [] });
+  assert.match((await run(policy('jvm-heap-unset'), job.type, job.props)).cannotRun ?? '', 'container "app" of Job "web"');
+});
+
 test('manifestOf reads through the proxy, drops unknowns, fills apiVersion and kind from the type token', () => {
   const type = POD_BEARING_TYPES.get('kubernetes:core/v1:Pod')!;
   const props = { metadata: { name: 'p', namespace: UNKNOWN }, spec: { containers: [UNKNOWN, { name: 'a' }] } };

@@ -5,7 +5,8 @@
  * tests can call each policy's `validateResource` directly.
  */
 import type { EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity as PulumiSeverity } from '@pulumi/policy';
-import { RULES, createLinter, extractWorkloads, type JsonPath, type Linter, type Rule, type SeveritySetting, type Workload } from '../../lib';
+import { ANNOTATION, RULES, createLinter, extractWorkloads, isRuntimeId, type JsonPath, type Linter, type Rule, type SeveritySetting, type Workload } from '../../lib';
+import { annotationFor } from '../../lib/engine/context';
 import { SIZING_CONFIG_SCHEMA, sizingFromConfig, type SizingPolicyConfig } from './config';
 import { CheckBlockedError, POD_BEARING_TYPES, formatPath, manifestOf, type PodBearingType, type UnknownInput } from './resources';
 
@@ -104,6 +105,25 @@ function containerLabel(manifest: Record<string, unknown>, path: JsonPath): stri
   return name !== undefined ? `container "${name}"` : formatPath(path.slice(-2));
 }
 
+/**
+ * Whether `rule` could report on a container whatever its unknown fields turn out to be: not when the
+ * rule's scope excludes the container's role, the workload's class, or the runtime its annotation
+ * declares. Workload rules can read any container, so they are always affected.
+ */
+function couldApply(rule: Rule, workload: Workload | undefined, path: JsonPath, unknowns: readonly UnknownInput[]): boolean {
+  const container = workload?.containers.find((each) => JSON.stringify(each.path) === JSON.stringify(path));
+  if (!workload || !container || rule.checkWorkload) return true;
+  const { scope } = rule.meta;
+  if (!scope.workloadClasses.includes(workload.workloadClass)) return false;
+  const roleKnown = container.role === 'app' || container.role === 'ephemeral' || !unknowns.some((unknown) => unknown.path.length > path.length && unknown.path[path.length] === 'restartPolicy');
+  if (roleKnown && !scope.roles.includes(container.role)) return false;
+  if (scope.runtimes && typeof container.raw.name === 'string') {
+    const declared = annotationFor(workload, container, ANNOTATION.runtime)?.annotation.value;
+    if (isRuntimeId(declared) && !scope.runtimes.includes(declared)) return false;
+  }
+  return true;
+}
+
 /** A linter running only `rule`, per sizing config (configs are few; this map stays small). */
 function linterCache(rule: Rule): (config: SizingPolicyConfig | undefined) => Linter {
   const cache = new Map<string, Linter>();
@@ -139,9 +159,10 @@ export function validateWithRule(rule: Rule): (args: ResourceValidationArgs, rep
     if (impact.whole.length > 0) {
       throw new CheckBlockedError(impact.whole[0], blockedMessage(rule.meta.id, `${type.kind} "${resourceName}"`, impact.whole));
     }
-    const blocked = [...impact.containers.values()];
+    const workloads = extractWorkloads(manifest) as Workload[];
+    const blocked = [...impact.containers.values()].filter((entry) => couldApply(rule, workloads[0], entry.path, entry.unknowns));
     const blockedNames = new Set(blocked.map((entry) => containerName(manifest, entry.path)).filter((name) => name !== undefined));
-    for (const workload of extractWorkloads(manifest) as Workload[]) {
+    for (const workload of workloads) {
       for (const finding of linter.lintWorkload(workload)) {
         if (blocked.some((entry) => startsWith(finding.path, entry.path))) continue;
         if (finding.container !== undefined && blockedNames.has(finding.container)) continue;
