@@ -12,6 +12,8 @@ export * from './sizing/formula';
 export { RULES, RULES_BY_ID } from './rules';
 export type { Rule, RuleMeta, Report, Fix, Edit, Severity, SeveritySetting } from './rules';
 export { ANNOTATION } from './rules/types';
+export { annotationFor, runtimeOf, peakOf } from './engine/context';
+export { lintText, type FileReport, type LocatedFinding } from './engine/lint-text';
 export { createLinter, formatMessage, type Finding, type Linter, type LinterOptions } from './engine/linter';
 export { parseManifests, type ManifestDocument, type ParsedFile, type ParseProblem } from './manifests/documents';
 export { sizeContainer, mergeEnvEntries, type SizedContainer, type SizedContainerInput, type EnvEntry } from './generate/container';
