@@ -23,6 +23,8 @@ export function formatPath(path: JsonPath): string {
 export interface LocatedFinding extends Finding {
   /** The synthesized manifest it was found in, when known. */
   readonly manifestPath?: string;
+  /** 1-based line of the offending field in that manifest, when known. */
+  readonly line?: number;
 }
 
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, error: 2 };
@@ -40,10 +42,15 @@ export function describeFinding(finding: Finding): string {
 }
 
 /** Lint objects (synthesized manifests); objects that are not pod-bearing give nothing. */
-export function lintObjects(linter: Linter, objects: readonly { readonly object: unknown; readonly manifestPath?: string }[]): LocatedFinding[] {
+export function lintObjects(
+  linter: Linter,
+  objects: readonly { readonly object: unknown; readonly manifestPath?: string; readonly lineOf?: (path: JsonPath) => number }[],
+): LocatedFinding[] {
   const findings: LocatedFinding[] = [];
-  for (const { object, manifestPath } of objects) {
-    for (const finding of linter.lintDocument(object)) findings.push(manifestPath ? { ...finding, manifestPath } : finding);
+  for (const { object, manifestPath, lineOf } of objects) {
+    for (const finding of linter.lintDocument(object)) {
+      findings.push({ ...finding, ...(manifestPath ? { manifestPath } : {}), ...(lineOf ? { line: lineOf(finding.path) } : {}) });
+    }
   }
   return findings;
 }
@@ -69,7 +76,8 @@ export function toViolations(findings: readonly LocatedFinding[]): Cdk8sViolatio
       const manifestPath = finding.manifestPath ?? '(in memory)';
       const key = `${manifestPath}\0${finding.resource.kind}\0${resourceName}`;
       const entry = resources.get(key) ?? { resourceName, manifestPath, locations: [] };
-      entry.locations.push(`${finding.resource.kind} ${formatPath(finding.path)}: ${finding.message}`);
+      const line = finding.line !== undefined ? ` (line ${finding.line})` : '';
+      entry.locations.push(`${finding.resource.kind} ${formatPath(finding.path)}${line}: ${finding.message}`);
       resources.set(key, entry);
     }
     const severity = ruleFindings[0].severity;
@@ -80,5 +88,9 @@ export function toViolations(findings: readonly LocatedFinding[]): Cdk8sViolatio
       violatingResources: [...resources.values()],
     });
   }
-  return violations;
+  // Errors first, then warnings, then info; within a severity, in the order first found.
+  const rank = (violation: Cdk8sViolation) => SEVERITY_RANK[(byRule.get(violation.ruleName) ?? [])[0]?.severity ?? 'info'];
+  return violations.map((violation, index) => ({ violation, index }))
+    .sort((a, b) => rank(b.violation) - rank(a.violation) || a.index - b.index)
+    .map(({ violation }) => violation);
 }

@@ -16,19 +16,21 @@
  * submitted, so `validate` submits on every path, a crash included. The context type is declared here
  * structurally, so the package does not depend on cdk8s-cli.
  */
+import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import { parseQuantity } from '../core/quantity';
+import type { JsonPath } from '../core/workload';
 import { createLinter } from '../engine/linter';
 import type { Severity, SeveritySetting } from '../rules/types';
 import { DEFAULT_SIZING, type SizingConfig } from '../sizing/formula';
 import { loadConfig } from '../config/load';
+import { parseManifests } from '../manifests/documents';
 import configSchema from '../../schemas/config.schema.json';
 import { atLeast, lintObjects, toViolations, type Cdk8sViolation, type LocatedFinding } from './findings';
 
 /** What the plugin uses of cdk8s-cli's `ValidationContext` (cdk8s-cli lib/plugins/validation.d.ts). */
 export interface ValidationContextLike {
   readonly manifests: readonly string[];
-  parseManifest(manifestPath: string): unknown[];
   readonly report: {
     addViolation(violation: Cdk8sViolation): void;
     submit(status: 'success' | 'failure', metadata?: { readonly [key: string]: string }): void;
@@ -114,16 +116,32 @@ export class OomguardValidation {
     try {
       const options = resolvePluginOptions(this.properties, process.cwd());
       const linter = createLinter(options);
-      const objects: { object: unknown; manifestPath: string }[] = [];
+      // Parsed with oomguard's own parser (not context.parseManifest, which drops YAML errors silently),
+      // so a finding carries its line and a broken manifest is reported, not skipped.
+      const objects: { object: unknown; manifestPath: string; lineOf: (path: JsonPath) => number }[] = [];
+      const unreadable: string[] = [];
       for (const manifestPath of context.manifests) {
-        for (const object of context.parseManifest(manifestPath)) objects.push({ object, manifestPath });
+        const parsed = parseManifests(readFileSync(manifestPath, 'utf8'), manifestPath);
+        if (!parsed.ok) {
+          unreadable.push(`${manifestPath}${parsed.problem.line ? `:${parsed.problem.line}` : ''}: ${parsed.problem.message}`);
+          continue;
+        }
+        for (const document of parsed.documents) objects.push({ object: document.value, manifestPath, lineOf: (path) => document.lineOf(path) });
       }
       const findings = lintObjects(linter, objects);
       for (const violation of toViolations(findings)) report.addViolation(violation);
+      if (unreadable.length > 0) {
+        report.addViolation({
+          ruleName: 'invalid-manifest',
+          recommendation: '[error] A synthesized manifest could not be parsed as YAML, so oomguard could not check it.',
+          fix: 'Look at the file and line named; a synthesized manifest should always parse.',
+          violatingResources: unreadable.map((text) => ({ resourceName: '(file)', locations: [text], manifestPath: text.split(':')[0] })),
+        });
+      }
       const failOn: Severity = this.properties.failOn ?? 'error';
       const failing = findings.filter((finding: LocatedFinding) => atLeast(finding.severity, failOn));
       const count = (severity: Severity) => String(findings.filter((finding) => finding.severity === severity).length);
-      report.submit(failing.length > 0 ? 'failure' : 'success', {
+      report.submit(failing.length > 0 || unreadable.length > 0 ? 'failure' : 'success', {
         Manifests: String(context.manifests.length),
         Objects: String(objects.length),
         Errors: count('error'),
