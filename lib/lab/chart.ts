@@ -46,7 +46,7 @@ export function memoryChartSpec(input: ChartInput): Record<string, unknown> {
       encoding: {
         x: { field: 'seconds', type: 'quantitative', title: 'seconds since start' },
         y: { field: 'mib', type: 'quantitative', title: 'memory (MiB)' },
-        color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+        color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 0 } },
       },
     },
   ];
