@@ -1,0 +1,98 @@
+/**
+ * A small client for the Prometheus HTTP API (`/api/v1/query`, instant queries), enough to read a
+ * workload's peak memory. Uses Node's global fetch; POST with a form body so long PromQL never hits a
+ * URL length limit (the API accepts both, prometheus.io/docs/prometheus/latest/querying/api/).
+ */
+
+export interface PrometheusClientOptions {
+  /** The server's base URL, with any path prefix (`http://prometheus:9090`, `https://host/prometheus`). */
+  readonly url: string;
+  /** Per-request timeout. @default 30000 */
+  readonly timeoutMs?: number;
+  /** Extra headers, e.g. `Authorization: Bearer ...` for a proxied Prometheus. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** For tests and custom agents. @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+}
+
+export interface VectorSample {
+  readonly metric: Readonly<Record<string, string>>;
+  /** Unix seconds. */
+  readonly time: number;
+  readonly value: number;
+}
+
+/** A query the server or the network refused, with what the server said. */
+export class PrometheusError extends Error {
+  constructor(message: string, readonly status?: number, readonly errorType?: string) {
+    super(message);
+    this.name = 'PrometheusError';
+  }
+}
+
+export interface PrometheusClient {
+  readonly url: string;
+  /** An instant query at `time` (a Date or Unix seconds; the server's now when omitted). */
+  query(expr: string, time?: Date | number): Promise<VectorSample[]>;
+}
+
+function unixSeconds(time: Date | number): string {
+  return String(time instanceof Date ? time.getTime() / 1000 : time);
+}
+
+export function createPrometheusClient(options: PrometheusClientOptions): PrometheusClient {
+  let base: URL;
+  try {
+    base = new URL(options.url);
+  } catch {
+    throw new PrometheusError(`${JSON.stringify(options.url)} is not a URL (expected http://host:9090)`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new PrometheusError(`${options.url}: only http and https are supported`);
+  const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+
+  return {
+    url: base.href,
+    async query(expr, time) {
+      const body = new URLSearchParams({ query: expr });
+      if (time !== undefined) body.set('time', unixSeconds(time));
+      const endpoint = new URL('api/v1/query', root);
+      let response: Response;
+      try {
+        response = await doFetch(endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...(options.headers ?? {}) },
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        const cause = error instanceof Error && 'cause' in error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+        const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000}s` : `${error instanceof Error ? error.message : String(error)}${cause}`;
+        throw new PrometheusError(`cannot reach Prometheus at ${endpoint.href}: ${reason}`);
+      }
+      const text = await response.text();
+      let payload: { status?: string; error?: string; errorType?: string; data?: { resultType?: string; result?: unknown } };
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        throw new PrometheusError(`${endpoint.href} answered HTTP ${response.status} with something that is not the Prometheus API (${text.slice(0, 120).replace(/\s+/g, ' ')})`, response.status);
+      }
+      if (payload.status !== 'success') {
+        throw new PrometheusError(`Prometheus rejected the query (HTTP ${response.status}, ${payload.errorType ?? 'error'}): ${payload.error ?? 'no message'}`, response.status, payload.errorType);
+      }
+      const data = payload.data ?? {};
+      if (data.resultType === 'scalar' && Array.isArray(data.result)) {
+        return [{ metric: {}, time: Number(data.result[0]), value: Number(data.result[1]) }];
+      }
+      if (data.resultType !== 'vector' || !Array.isArray(data.result)) {
+        throw new PrometheusError(`expected an instant vector from ${JSON.stringify(expr)}, got ${data.resultType}`);
+      }
+      return data.result.map((sample: { metric?: Record<string, string>; value?: [number, string] }) => ({
+        metric: sample.metric ?? {},
+        time: Number(sample.value?.[0]),
+        value: Number(sample.value?.[1]),
+      }));
+    },
+  };
+}
