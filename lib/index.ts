@@ -19,3 +19,10 @@ export { parseManifests, type ManifestDocument, type ParsedFile, type ParseProbl
 export { sizeContainer, mergeEnvEntries, type SizedContainer, type SizedContainerInput, type EnvEntry } from './generate/container';
 export { buildDeployment, type DeploymentInput } from './generate/deployment';
 export { probesFor, PROBE_TIMINGS, type ProbePaths } from './generate/probes';
+
+/**
+ * cdk8s-cli loads a validation plugin given by package name (`package: oomguard`) from the package's
+ * main entry. A getter, so importing the engine does not load the plugin (node:fs, ajv, config).
+ */
+export declare const OomguardValidation: typeof import('./cdk8s/plugin').OomguardValidation;
+Object.defineProperty(exports, 'OomguardValidation', { enumerable: true, get: () => require('./cdk8s/plugin').OomguardValidation });
