@@ -14,7 +14,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MIB } from '../lib/core/quantity';
 import { findCgroupParent, MemoryCgroup, parseMountinfo, parseProcCgroup } from '../lib/lab/cgroup';
-import { verify } from '../lib/lab/verify';
+import { SystemdScope, systemdScopeAvailable } from '../lib/lab/systemd';
+import { CgroupUnavailableError, makeGroup, verify } from '../lib/lab/verify';
 import { haveCapability } from './helpers/tools';
 
 /** /proc/self/cgroup and mountinfo as this machine has them (hybrid: v1 memory, v2 without controllers). */
@@ -183,6 +184,71 @@ test('verify on cgroup v2 (temp dir): the process joins cgroup.procs, flags are 
     assert.equal(fs.readdirSync(fake.own).filter((name) => name.startsWith('oomguard-')), [], 'every group was removed');
   } finally {
     removeTree(fake.root);
+  }
+});
+
+test('systemd-run scope (temp dir and a recorded systemctl, no systemd here): argv, cgroup from /proc/<pid>/cgroup, Result=oom-kill', async () => {
+  const root = tempDir();
+  const calls: string[] = [];
+  const exec = (file: string, args: readonly string[]) => {
+    calls.push([file, ...args].join(' '));
+    return { status: 0, stdout: args.includes('--property=Result') ? 'oom-kill\n' : '' };
+  };
+  try {
+    assert.equal(systemdScopeAvailable({ bootedMarker: path.join(root, 'no-such-marker'), exec }), {
+      ok: false,
+      problem: `systemd is not running as PID 1 (${path.join(root, 'no-such-marker')} is missing), so systemd-run cannot make a scope`,
+    });
+    fs.writeFileSync(path.join(root, 'booted'), '');
+    assert.equal(systemdScopeAvailable({ bootedMarker: path.join(root, 'booted'), exec }), { ok: true });
+
+    const asRoot = new SystemdScope(256 * MIB, { uid: 0, exec });
+    assert.equal(asRoot.wrap(['node', 'app.js']), {
+      file: 'systemd-run',
+      args: ['--scope', '--quiet', `--unit=${asRoot.unit}`, '-p', `MemoryMax=${256 * MIB}`, '-p', 'MemorySwapMax=0', '--', 'node', 'app.js'],
+    });
+    const procRoot = path.join(root, 'proc');
+    const mount = path.join(root, 'cgroup2');
+    const scope = new SystemdScope(256 * MIB, { uid: 1000, exec, procRoot, mountinfo: `29 23 0:26 / ${mount} rw - cgroup2 cgroup2 rw\n` });
+    assert.equal(scope.wrap(['true']).args.slice(0, 3), ['--user', '--scope', '--quiet']);
+    const group = `/user.slice/user-1000.slice/user@1000.service/app.slice/${scope.unit}`;
+    fs.mkdirSync(path.join(procRoot, '4242'), { recursive: true });
+    fs.writeFileSync(path.join(procRoot, '4242', 'cgroup'), '0::/user.slice/user-1000.slice/session-1.scope\n');
+    scope.attach(4242);
+    assert.is(scope.dir, '', 'not yet moved into the scope');
+    assert.equal(scope.pids(), [4242]);
+    fs.writeFileSync(path.join(procRoot, '4242', 'cgroup'), `0::${group}\n`);
+    fs.mkdirSync(path.join(mount, group), { recursive: true });
+    fs.writeFileSync(path.join(mount, group, 'memory.current'), '5242880\n');
+    fs.writeFileSync(path.join(mount, group, 'memory.peak'), '268435456\n');
+    fs.writeFileSync(path.join(mount, group, 'memory.events'), 'oom 0\noom_kill 0\n');
+    fs.writeFileSync(path.join(mount, group, 'cgroup.procs'), '4242\n');
+    assert.is(scope.dir, path.join(mount, group));
+    assert.equal([scope.usageBytes(), scope.peakBytes(), scope.oomKills(), scope.pids()], [5 * MIB, 256 * MIB, 0, [4242]]);
+    // The kernel killed the command; systemd removed the empty scope and recorded Result=oom-kill.
+    removeTree(path.join(mount, group));
+    assert.is(scope.oomKills(), 1);
+    await scope.destroy();
+    assert.equal(calls.slice(-3), [
+      `systemctl --user show --property=Result --value ${scope.unit}`,
+      `systemctl --user stop ${scope.unit}`,
+      `systemctl --user reset-failed ${scope.unit}`,
+    ]);
+
+    // verify and measure fall back to a scope only when no cgroup of their own can be made.
+    const noCgroup = { procSelfCgroup: '1:cpu:/\n', mountinfo: '', writable: () => true };
+    const notes: string[] = [];
+    assert.instance(makeGroup(64 * MIB, { cgroupEnvironment: noCgroup, systemd: { bootedMarker: path.join(root, 'booted'), exec } }, notes), SystemdScope);
+    assert.match(notes[0], 'the command runs in a systemd scope instead');
+    try {
+      makeGroup(64 * MIB, { cgroupEnvironment: noCgroup, systemd: { bootedMarker: path.join(root, 'no-such-marker'), exec } }, []);
+      assert.unreachable('no cgroup and no systemd must throw');
+    } catch (error) {
+      assert.instance(error, CgroupUnavailableError);
+      assert.match((error as Error).message, /^no cgroup hierarchy with the memory controller is mounted .*; and systemd is not running as PID 1/);
+    }
+  } finally {
+    removeTree(root);
   }
 });
 

@@ -176,10 +176,38 @@ export interface CgroupFsOptions {
   readonly removeDir?: (dir: string) => void;
 }
 
+/**
+ * A memory cgroup a command runs in, however it was made: a child group oomguard created itself
+ * (MemoryCgroup) or a transient systemd scope (SystemdScope). The sampler and the classifier only read.
+ */
+export interface MemoryGroup {
+  readonly version: CgroupVersion;
+  /** The group's directory; empty until known (a systemd scope exists only once the command runs). */
+  readonly dir: string;
+  /** The program and arguments that start `command` inside the group. */
+  wrap(command: readonly string[]): { readonly file: string; readonly args: readonly string[] };
+  /** Told the started process's pid. */
+  attach?(pid: number): void;
+  pids(): number[];
+  usageBytes(): number | undefined;
+  peakBytes(): number | undefined;
+  oomKills(): number | undefined;
+  /** Kill what is left and remove the group. */
+  destroy(): Promise<void>;
+}
+
+/** Exit code of the join wrapper when the pid cannot be written to cgroup.procs. */
+export const JOIN_FAILED = 125;
+/**
+ * The join wrapper: `sh` writes its own pid to `cgroup.procs`, then `exec`s the command, so the command
+ * allocates nothing outside the group (moving it after spawn would leave its start-up unaccounted).
+ */
+const JOIN_SCRIPT = `echo $$ > "$1" || exit ${JOIN_FAILED}; shift; exec "$@"`;
+
 let sequence = 0;
 
 /** A child memory cgroup this process created and must remove. */
-export class MemoryCgroup {
+export class MemoryCgroup implements MemoryGroup {
   private readonly removeDir: (dir: string) => void;
   private removed = false;
 
@@ -213,6 +241,10 @@ export class MemoryCgroup {
   /** The file a process writes its pid to, to join the group. */
   get procsFile(): string {
     return path.join(this.dir, 'cgroup.procs');
+  }
+
+  wrap(command: readonly string[]): { file: string; args: string[] } {
+    return { file: '/bin/sh', args: ['-c', JOIN_SCRIPT, 'oomguard', this.procsFile, ...command] };
   }
 
   private file(name: string): string {

@@ -6,10 +6,11 @@
 import type { EnvEntry } from '../generate/container';
 import type { RuntimeId } from '../runtimes';
 import { DEFAULT_SIZING, recommend, type Recommendation, type SizingConfig } from '../sizing/formula';
-import { findCgroupParent, MemoryCgroup, type CgroupEnvironment, type CgroupVersion } from './cgroup';
+import type { CgroupEnvironment, CgroupVersion, MemoryGroup } from './cgroup';
+import type { SystemdEnvironment } from './systemd';
 import { statusCode } from './classify';
 import { runMeasured, type RunOptions, type Sample } from './run';
-import { injectedSettings } from './verify';
+import { CgroupUnavailableError, injectedSettings, makeGroup } from './verify';
 
 /** What the peak was read from. */
 export type PeakSource = 'cgroup-v1' | 'cgroup-v2' | 'proc';
@@ -24,6 +25,7 @@ export interface MeasureOptions {
   /** Try a cgroup (`auto`) or read /proc only (`never`). @default 'auto' */
   readonly cgroup?: 'auto' | 'never';
   readonly cgroupEnvironment?: CgroupEnvironment;
+  readonly systemd?: SystemdEnvironment | false;
   readonly env?: NodeJS.ProcessEnv;
   readonly intervalMs?: number;
   readonly stdout?: RunOptions['stdout'];
@@ -57,18 +59,13 @@ export interface MeasureResult {
 
 export async function measure(options: MeasureOptions): Promise<MeasureResult> {
   const notes: string[] = [];
-  let group: MemoryCgroup | undefined;
+  let group: MemoryGroup | undefined;
   if (options.cgroup !== 'never') {
-    const lookup = findCgroupParent(options.cgroupEnvironment);
-    if (lookup.ok) {
-      try {
-        group = MemoryCgroup.create(lookup.parent);
-        notes.push(...lookup.notes);
-      } catch (error) {
-        notes.push(`no cgroup figure: ${error instanceof Error ? error.message : String(error)}; peak is the process tree's RSS from /proc`);
-      }
-    } else {
-      notes.push(`no cgroup figure: ${lookup.problem}; peak is the process tree's RSS from /proc, which leaves out page cache and kernel memory the kernel charges to a container`);
+    try {
+      group = makeGroup(undefined, { cgroupEnvironment: options.cgroupEnvironment, systemd: options.systemd }, notes);
+    } catch (error) {
+      if (!(error instanceof CgroupUnavailableError)) throw error;
+      notes.push(`no cgroup figure: ${error.message}; peak is the process tree's RSS from /proc, which leaves out page cache and kernel memory the kernel charges to a container`);
     }
   } else {
     notes.push('cgroup disabled (--no-cgroup): peak is the process tree\'s RSS from /proc');

@@ -93,7 +93,7 @@ export function verifyText(result: VerifyResult, command: readonly string[]): st
     `oomguard verify: ${result.outcome}: ${commandText(command)}`,
     `  outcome     ${result.outcome}: ${OUTCOME_TEXT[result.outcome]}`,
     `  exit        ${result.exitCode} after ${seconds(result.durationMs)}: ${result.evidence}`,
-    `  memory      peak ${describeBytes(result.peakBytes)} of limit ${limit} (${Math.round((result.peakBytes / result.limitBytes) * 100)}%, cgroup v${result.cgroup.version}); peak RSS ${describeBytes(result.rssPeakBytes)}`,
+    `  memory      peak ${describeBytes(result.peakBytes)} of limit ${limit} (${Math.round((result.peakBytes / result.limitBytes) * 100)}%, cgroup v${result.cgroup.version}${result.cgroup.via === 'systemd-run' ? ' via systemd-run' : ''}); peak RSS ${describeBytes(result.rssPeakBytes)}`,
   ];
   if (result.flags.length === 0) lines.push('  flags       none (--no-flags)');
   for (const flag of result.flags) lines.push(`  flag        ${flag.name}=${flag.value}`);
@@ -116,6 +116,7 @@ export function verifyJson(result: VerifyResult, command: readonly string[]): Re
     oomKills: result.oomKills ?? null,
     evidence: result.evidence,
     cgroupVersion: result.cgroup.version,
+    cgroupVia: result.cgroup.via,
     durationMs: result.durationMs,
     interrupted: result.interrupted,
     notes: result.notes,

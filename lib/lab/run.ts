@@ -1,14 +1,11 @@
 /**
  * Run a command and sample its memory while it runs: the cgroup's usage when it runs in one, and the
- * process tree's resident memory from /proc either way.
- *
- * A process joins the cgroup before it executes the command: a tiny `sh` writes its own pid to
- * `cgroup.procs` and then `exec`s the command, so not a byte is allocated outside the group (moving the
- * process after spawn would leave its start-up outside the limit).
+ * process tree's resident memory from /proc either way. The group decides how the command is started
+ * inside it (MemoryGroup.wrap), so the command allocates nothing outside it.
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import type { MemoryCgroup } from './cgroup';
+import { JOIN_FAILED, type MemoryGroup } from './cgroup';
 import { processTree, RssTracker } from './proc';
 
 /** One point of the memory curve. */
@@ -25,7 +22,7 @@ export interface RunOptions {
   readonly command: readonly string[];
   /** The child's whole environment. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
-  readonly cgroup?: MemoryCgroup;
+  readonly cgroup?: MemoryGroup;
   /**
    * Sampling period. 100 ms catches the shape of a load test at negligible cost (one read of a few
    * /proc files per process); the cgroup's own peak counter is exact whatever the period.
@@ -65,10 +62,6 @@ export interface RunResult {
   readonly startError?: string;
 }
 
-/** Exit codes of the `sh` wrapper: the standard "command not found" / "not executable" plus our own. */
-const JOIN_FAILED = 125;
-const JOIN_SCRIPT = `echo $$ > "$1" || exit ${JOIN_FAILED}; shift; exec "$@"`;
-
 class Tail {
   private text = '';
   constructor(private readonly limit: number) {}
@@ -88,7 +81,7 @@ export function runMeasured(options: RunOptions): Promise<RunResult> {
   const intervalMs = options.intervalMs ?? 100;
   const tailBytes = options.tailBytes ?? 65536;
   const stdoutMode = options.stdout ?? 'stdout';
-  const [file, args] = cgroup ? ['/bin/sh', ['-c', JOIN_SCRIPT, 'oomguard', cgroup.procsFile, ...command]] : [command[0], command.slice(1)];
+  const { file, args } = cgroup ? cgroup.wrap(command) : { file: command[0], args: command.slice(1) };
 
   return new Promise<RunResult>((resolve) => {
     const started = performance.now();
@@ -100,10 +93,11 @@ export function runMeasured(options: RunOptions): Promise<RunResult> {
     const stderrTail = new Tail(tailBytes);
     const stdoutTail = new Tail(tailBytes);
 
-    const child = spawn(file, args, {
+    const child = spawn(file, [...args], {
       env: options.env ?? process.env,
       stdio: [options.stdin ? 'inherit' : 'ignore', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) cgroup?.attach?.(child.pid);
     child.stdout.on('data', (chunk: Buffer) => {
       stdoutTail.push(chunk);
       if (stdoutMode === 'stdout') process.stdout.write(chunk);
@@ -154,7 +148,7 @@ export function runMeasured(options: RunOptions): Promise<RunResult> {
         process.off('SIGTERM', onSignal);
       }
       if (cgroup && exitCode === JOIN_FAILED && startError === undefined && /cgroup\.procs/.test(stderrTail.toString())) {
-        startError = `could not join the cgroup ${cgroup.dir}: ${stderrTail.toString().trim()}`;
+        startError = `could not join the cgroup ${cgroup.dir || '(not created)'}: ${stderrTail.toString().trim()}`;
       } else if (exitCode === 127 && startError === undefined && samples.length <= 2 && /not found/.test(stderrTail.toString())) {
         startError = `command not found: ${command[0]}`;
       } else if (exitCode === 126 && startError === undefined && /Permission denied|cannot execute/i.test(stderrTail.toString())) {

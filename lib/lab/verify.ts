@@ -5,7 +5,8 @@
 import { mergeEnvEntries, type EnvEntry } from '../generate/container';
 import { PROFILES, type RuntimeId } from '../runtimes';
 import { DEFAULT_SIZING, overheadFor, type SizingConfig } from '../sizing/formula';
-import { findCgroupParent, MemoryCgroup, type CgroupEnvironment, type CgroupFsOptions, type CgroupParent, type CgroupVersion } from './cgroup';
+import { findCgroupParent, MemoryCgroup, type CgroupEnvironment, type CgroupFsOptions, type CgroupParent, type CgroupVersion, type MemoryGroup } from './cgroup';
+import { SystemdScope, systemdScopeAvailable, type SystemdEnvironment } from './systemd';
 import { classifyExit, type Outcome } from './classify';
 import { runMeasured, type RunOptions, type Sample } from './run';
 
@@ -25,6 +26,8 @@ export interface VerifyOptions {
   /** Where the cgroup is made; found from /proc/self/cgroup when absent. */
   readonly parent?: CgroupParent;
   readonly cgroupEnvironment?: CgroupEnvironment;
+  /** Where systemd-run is looked for when no cgroup of our own can be made. */
+  readonly systemd?: SystemdEnvironment | false;
   /** Filesystem hooks, for tests on a directory laid out like cgroupfs. */
   readonly cgroupFs?: CgroupFsOptions;
   readonly intervalMs?: number;
@@ -48,7 +51,8 @@ export interface VerifyResult {
   readonly flags: readonly EnvEntry[];
   readonly oomKills?: number;
   readonly evidence: string;
-  readonly cgroup: { readonly version: CgroupVersion; readonly path: string };
+  /** The group the command ran in; `via` says whether oomguard made it or systemd-run did. */
+  readonly cgroup: { readonly version: CgroupVersion; readonly path: string; readonly via: 'cgroupfs' | 'systemd-run' };
   readonly durationMs: number;
   readonly interrupted: boolean;
   readonly samples: readonly Sample[];
@@ -76,16 +80,40 @@ export function disablesContainerSupport(command: readonly string[]): boolean {
   return command.includes('-XX:-UseContainerSupport');
 }
 
-export async function verify(options: VerifyOptions): Promise<VerifyResult> {
-  if (!(options.limitBytes > 0)) throw new RangeError(`limit must be a positive number of bytes, got ${options.limitBytes}`);
-  const notes: string[] = [];
+/**
+ * A fresh memory group with the limit: a child of our own cgroup when we may make one, otherwise a
+ * systemd scope when systemd delegates, otherwise CgroupUnavailableError naming what is missing.
+ */
+export function makeGroup(
+  limitBytes: number | undefined,
+  options: Pick<VerifyOptions, 'parent' | 'cgroupEnvironment' | 'cgroupFs' | 'systemd'>,
+  notes: string[],
+): MemoryGroup {
   let parent = options.parent;
   if (!parent) {
     const lookup = findCgroupParent(options.cgroupEnvironment);
-    if (!lookup.ok) throw new CgroupUnavailableError(lookup.problem);
+    if (!lookup.ok) {
+      const systemd = options.systemd === false ? { ok: false as const, problem: 'systemd-run not tried' } : systemdScopeAvailable(options.systemd);
+      if (systemd.ok) {
+        notes.push(`no cgroup of our own (${lookup.problem}); the command runs in a systemd scope instead`);
+        return new SystemdScope(limitBytes, options.systemd || {});
+      }
+      throw new CgroupUnavailableError(`${lookup.problem}; and ${systemd.problem}`);
+    }
     parent = lookup.parent;
     notes.push(...lookup.notes);
   }
+  try {
+    return MemoryCgroup.create(parent, limitBytes, options.cgroupFs);
+  } catch (error) {
+    throw new CgroupUnavailableError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+export async function verify(options: VerifyOptions): Promise<VerifyResult> {
+  if (!(options.limitBytes > 0)) throw new RangeError(`limit must be a positive number of bytes, got ${options.limitBytes}`);
+  const notes: string[] = [];
+  const group = makeGroup(options.limitBytes, options, notes);
   const baseEnv = options.env ?? process.env;
   let flags: EnvEntry[] = [];
   if (options.flags !== false) {
@@ -104,12 +132,6 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const env: NodeJS.ProcessEnv = { ...baseEnv };
   for (const setting of flags) env[setting.name] = setting.value;
 
-  let group: MemoryCgroup;
-  try {
-    group = MemoryCgroup.create(parent, options.limitBytes, options.cgroupFs);
-  } catch (error) {
-    throw new CgroupUnavailableError(error instanceof Error ? error.message : String(error));
-  }
   try {
     const run = await runMeasured({
       command: options.command,
@@ -134,7 +156,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       flags,
       ...(run.oomKills !== undefined ? { oomKills: run.oomKills } : {}),
       evidence: run.startError ?? classification.evidence,
-      cgroup: { version: group.version, path: group.dir },
+      cgroup: { version: group.version, path: group.dir, via: group instanceof SystemdScope ? 'systemd-run' : 'cgroupfs' },
       durationMs: run.durationMs,
       interrupted: run.interrupted,
       samples: run.samples,
