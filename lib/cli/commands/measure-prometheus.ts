@@ -82,6 +82,10 @@ interface Row {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   const { values } = parseCommandArgs({
     args: argv,
     options: {
