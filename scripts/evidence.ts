@@ -66,7 +66,7 @@ async function chart(runtime: string, results: ScenarioResult[]): Promise<string
   const measured = drawn.find((result) => result.measuredPeakBytes !== undefined);
   if (measured?.measuredPeakBytes) rules.push({ label: 'measured peak', bytes: measured.measuredPeakBytes, color: '#1f77b4' });
   const title = `${PROFILES[drawn[0].scenario.runtime as keyof typeof PROFILES].title}: cgroup memory over time`;
-  const subtitle = drawn.map((result) => result.command.map((word) => path.basename(word)).join(' ')).filter((text, index, all) => all.indexOf(text) === index).join(' / ');
+  const subtitle = drawn.map((result) => result.command.map((word) => (/^oomguard-workloads-/.test(path.basename(word)) ? 'WORKDIR' : path.basename(word))).join(' ')).filter((text, index, all) => all.indexOf(text) === index).join(' / ');
   const svg = await renderMemoryChart({ title, subtitle, series, rules });
   const file = path.join(CHARTS, `${runtime}.svg`);
   fs.writeFileSync(file, svg);
