@@ -1,0 +1,116 @@
+/**
+ * `oomguard fix` through the built CLI (bin/oomguard.js → dist/, `npx tsc -p .` first): in-place
+ * writes that keep the file mode, --dry-run diffs that write nothing, unparsable files left alone,
+ * standard input to standard output, exit codes 0 / 1 / 2, and a second run that changes nothing.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const ROOT = join(__dirname, '..');
+const BIN = join(ROOT, 'bin', 'oomguard.js');
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'rules');
+
+function oomguard(args: string[], cwd: string, input?: string) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1' } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function scratch(): string {
+  return mkdtempSync(join(tmpdir(), 'oomguard-fix-'));
+}
+
+test.before(() => {
+  assert.ok(existsSync(join(ROOT, 'dist', 'lib', 'cli', 'commands', 'fix.js')), 'build first: npx tsc -p .');
+});
+
+test('fix rewrites in place, keeps the mode, reports, and a second run is a no-op', () => {
+  const dir = scratch();
+  try {
+    const file = join(dir, 'web.yaml');
+    copyFileSync(join(FIXTURES, 'memory-request-not-equal-limit', 'fail.yaml'), file);
+    chmodSync(file, 0o640);
+    const first = oomguard(['fix', 'web.yaml'], dir);
+    assert.is(first.status, 0, first.stdout + first.stderr);
+    assert.is(readFileSync(file, 'utf8'), readFileSync(join(FIXTURES, 'memory-request-not-equal-limit', 'fail.fixed.yaml'), 'utf8'));
+    assert.is(statSync(file).mode & 0o777, 0o640);
+    assert.match(first.stdout, /\s17\s+fixed\s+set the memory request to the limit 512Mi \(Deployment\/web container "web"\)\s+memory-request-not-equal-limit/);
+    assert.match(first.stdout, /fixed 2 problems in 1 file/);
+    assert.equal(readdirSync(dir), ['web.yaml'], 'no temporary file left behind');
+    const second = oomguard(['fix', 'web.yaml'], dir);
+    assert.is(second.status, 0);
+    assert.match(second.stdout, /fixed 0 problems in 0 files/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--dry-run prints a unified diff and writes nothing', () => {
+  const dir = scratch();
+  try {
+    const file = join(dir, 'node.yaml');
+    copyFileSync(join(FIXTURES, 'node-heap-unset', 'fail.yaml'), file);
+    const before = readFileSync(file, 'utf8');
+    const result = oomguard(['fix', '--dry-run', 'node.yaml'], dir);
+    assert.is(result.status, 0, result.stderr);
+    assert.is(readFileSync(file, 'utf8'), before);
+    assert.ok(result.stdout.startsWith('--- a/node.yaml\n+++ b/node.yaml\n@@ '), result.stdout);
+    assert.match(result.stdout, /\n\+            - name: NODE_OPTIONS\n\+              value: --max-old-space-size=412\n/);
+    assert.match(result.stderr, /would fix 1 problem in 1 file/);
+    const json = oomguard(['fix', '--dry-run', '--format', 'json', 'node.yaml'], dir);
+    const report = JSON.parse(json.stdout);
+    assert.is(report.dryRun, true);
+    assert.is(report.files[0].written, false);
+    assert.match(report.files[0].diff, /\+              value: --max-old-space-size=412/);
+    assert.equal(report.files[0].applied.map((item: { ruleId: string }) => item.ruleId), ['node-heap-unset']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an unparsable file is never written; the others are still fixed; exit 2', () => {
+  const dir = scratch();
+  try {
+    const broken = 'apiVersion: v1\nkind: Pod\nmetadata: {name: x\n';
+    writeFileSync(join(dir, 'broken.yaml'), broken);
+    copyFileSync(join(FIXTURES, 'go-memlimit-invalid', 'fail.yaml'), join(dir, 'go.yaml'));
+    const result = oomguard(['fix', '.'], dir);
+    assert.is(result.status, 2, result.stdout);
+    assert.is(readFileSync(join(dir, 'broken.yaml'), 'utf8'), broken);
+    assert.is(readFileSync(join(dir, 'go.yaml'), 'utf8'), readFileSync(join(FIXTURES, 'go-memlimit-invalid', 'fail.fixed.yaml'), 'utf8'));
+    assert.match(result.stdout, /broken\.yaml\n\s+\d+\s+error\s+cannot parse/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exit 1 while error-level findings remain, with the reason each was not fixed', () => {
+  const dir = scratch();
+  try {
+    copyFileSync(join(FIXTURES, 'memory-limit-missing', 'fail.yaml'), join(dir, 'm.yaml'));
+    const result = oomguard(['fix', '--format', 'json', 'm.yaml'], dir);
+    assert.is(result.status, 1, result.stdout);
+    const report = JSON.parse(result.stdout);
+    const missing = report.files[0].remaining.filter((item: { ruleId: string }) => item.ruleId === 'memory-limit-missing');
+    assert.ok(missing.length > 0);
+    assert.ok(missing.every((item: { reason: string; line: number }) => item.reason === 'no automatic fix for this case' && item.line > 0));
+    assert.is(report.summary.changedFiles, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('standard input in, fixed manifest out; bad usage exits 2', () => {
+  const input = readFileSync(join(FIXTURES, 'go-memlimit-invalid', 'fail.yaml'), 'utf8');
+  const result = oomguard(['fix', '-'], ROOT, input);
+  assert.is(result.status, 1, 'the GOMEMLIMIT of 0.5GiB has no exact fix and stays an error');
+  assert.is(result.stdout, readFileSync(join(FIXTURES, 'go-memlimit-invalid', 'fail.fixed.yaml'), 'utf8'));
+  assert.match(result.stderr, /<stdin>/);
+  assert.is(oomguard(['fix', '--format', 'sarif', '-'], ROOT, input).status, 2);
+  assert.is(oomguard(['fix', '--bogus'], ROOT).status, 2);
+});
+
+test.run();
