@@ -16,7 +16,7 @@ import { renderMemoryChart, type ChartSeries } from '../lib/lab/chart';
 import { limitRules } from '../lib/lab/report';
 import { PROFILES } from '../lib/runtimes';
 import { recommend } from '../lib/sizing/formula';
-import { buildWorkloads, removeWorkloads, runScenario, SCENARIOS, type ScenarioResult } from '../test/workloads/scenarios';
+import { buildWorkloads, NODE_HEAP_LIMITS, nodeDefaultHeap, removeWorkloads, runScenario, SCENARIOS, type ScenarioResult } from '../test/workloads/scenarios';
 
 const ROOT = path.join(__dirname, '..');
 const DOC = path.join(ROOT, 'docs', 'evidence.md');
@@ -94,6 +94,9 @@ async function main(): Promise<void> {
     removeWorkloads(workloads);
   }
 
+  const nodeHeaps = [];
+  for (const limit of NODE_HEAP_LIMITS) nodeHeaps.push(await nodeDefaultHeap(limit));
+
   const charts: string[] = [];
   for (const runtime of ['jvm', 'node', 'go', 'python']) {
     const file = await chart(runtime, results);
@@ -118,6 +121,12 @@ async function main(): Promise<void> {
     '| runtime | claim | scenario | limit | flags | outcome | exit | peak | evidence |',
     '|---|---|---|---|---|---|---|---|---|',
     ...results.map(row),
+    '',
+    `Node.js ${process.versions.node} without flags, inside a cgroup of each size: what \`process.constrainedMemory()\` reports and the V8 heap ceiling it picks (\`v8.getHeapStatistics().heap_size_limit\`).`,
+    '',
+    '| cgroup limit | constrainedMemory() | default heap ceiling | fits under the limit with 100Mi overhead? |',
+    '|---|---|---|---|',
+    ...nodeHeaps.map((heap) => `| ${formatQuantity(heap.limitBytes)} | ${describeBytes(heap.constrainedBytes)} | ${describeBytes(heap.heapLimitBytes)} | ${heap.heapLimitBytes + 100 * 1024 * 1024 <= heap.limitBytes ? 'yes' : '**no**'} |`),
     '',
     ...charts.flatMap((line) => [line, '']),
     END,

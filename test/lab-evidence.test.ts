@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { MIB } from '../lib/core/quantity';
 import { findCgroupParent } from '../lib/lab/cgroup';
 import { recommend } from '../lib/sizing/formula';
-import { buildWorkloads, removeWorkloads, runScenario, SCENARIOS, type Workloads } from './workloads/scenarios';
+import { buildWorkloads, nodeDefaultHeap, removeWorkloads, runScenario, SCENARIOS, type Workloads } from './workloads/scenarios';
 import { haveCapability, haveTool } from './helpers/tools';
 
 const cgroup = findCgroupParent();
@@ -47,5 +47,14 @@ for (const scenario of SCENARIOS) {
     }
   });
 }
+
+test('Node.js 20 on its own: the cgroup is seen, but the default heap has a ~259 MiB floor, above a 256Mi limit', async () => {
+  if (!ready) return;
+  const small = await nodeDefaultHeap(256 * MIB);
+  assert.is(small.constrainedBytes, 256 * MIB, 'process.constrainedMemory() reports the cgroup limit');
+  assert.ok(small.heapLimitBytes > small.limitBytes, `default heap ${small.heapLimitBytes} exceeds the 256Mi limit: the kernel kills before V8 collects`);
+  const large = await nodeDefaultHeap(4096 * MIB);
+  assert.ok(large.heapLimitBytes <= large.limitBytes * 0.6, `default heap ${large.heapLimitBytes} is about half of a 4Gi limit`);
+});
 
 test.run();

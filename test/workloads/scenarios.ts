@@ -19,7 +19,8 @@ import { recommend } from '../../lib/sizing/formula';
 import type { Outcome } from '../../lib/lab/classify';
 import { measure } from '../../lib/lab/measure';
 import type { Sample } from '../../lib/lab/run';
-import { verify } from '../../lib/lab/verify';
+import { makeGroup, verify } from '../../lib/lab/verify';
+import { runMeasured } from '../../lib/lab/run';
 import type { CgroupParent } from '../../lib/lab/cgroup';
 
 const HERE = __dirname;
@@ -143,3 +144,23 @@ export async function runScenario(scenario: Scenario, workloads: Workloads, pare
     durationMs: result.durationMs,
   };
 }
+
+/**
+ * What Node.js does on its own under a limit: its default V8 heap ceiling (`heap_size_limit`) and what
+ * `process.constrainedMemory()` reports, read inside a real memory cgroup of that size.
+ */
+export async function nodeDefaultHeap(limitBytes: number): Promise<{ limitBytes: number; heapLimitBytes: number; constrainedBytes: number }> {
+  const group = makeGroup(limitBytes, {}, []);
+  try {
+    const script = "const v8 = require('v8'); console.log(JSON.stringify({ heap: v8.getHeapStatistics().heap_size_limit, constrained: process.constrainedMemory() }))";
+    const run = await runMeasured({ command: ['node', '-e', script], cgroup: group, stdout: 'capture', echoStderr: false });
+    const match = /\{"heap":(\d+),"constrained":(\d+)\}/.exec(run.output);
+    if (!match) throw new Error(`node did not report its heap limit: ${run.output}`);
+    return { limitBytes, heapLimitBytes: Number(match[1]), constrainedBytes: Number(match[2]) };
+  } finally {
+    await group.destroy();
+  }
+}
+
+/** The limits the Node.js default-heap table covers: small containers up to a large one. */
+export const NODE_HEAP_LIMITS = [128 * MIB, 256 * MIB, 512 * MIB, 1024 * MIB, 4096 * MIB];
