@@ -80,6 +80,13 @@ test('measure --no-cgroup --format json: the process tree RSS from /proc, the re
   assert.match(report.notes[0], 'cgroup disabled (--no-cgroup)');
 });
 
+test('measure: --prometheus after -- belongs to the measured command, not to oomguard', () => {
+  const result = oomguard(['measure', '--no-cgroup', '--format', 'json', '--', 'sh', '-c', 'echo "$1"', 'sh', '--prometheus']);
+  assert.is(result.status, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout).command, ['sh', '-c', 'echo "$1"', 'sh', '--prometheus']);
+  assert.match(result.stderr, '--prometheus');
+});
+
 test('measure: a missing command exits 2 and says so', () => {
   const result = oomguard(['measure', '--no-cgroup', '--', 'no-such-command-oomguard']);
   assert.is(result.status, 2);

@@ -35,8 +35,9 @@ Exit codes: 0 measured (the command exited 0 or was stopped with Ctrl-C), 1 the 
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--prometheus')) return require('./measure-prometheus').run(argv);
+  // Only oomguard's own options count: a measured command may take a --prometheus flag of its own.
   const { options: optionArgs, command } = splitCommand(argv);
+  if (optionArgs.some((arg) => arg === '--prometheus' || arg.startsWith('--prometheus='))) return require('./measure-prometheus').run(argv);
   const { values, positionals } = parseCommandArgs({
     args: optionArgs,
     allowPositionals: true,
