@@ -3,7 +3,10 @@
  * runtime and peaks from 32Mi to 64Gi (edges plus a deterministic spread), then the real CLI.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { haveTool } from './helpers/tools';
 import { dump } from 'js-yaml';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -89,6 +92,29 @@ test('CLI: generate | lint - passes for every runtime; bad arguments exit 2', ()
     assert.is(result.status, 2);
     assert.match(result.stderr, message);
     assert.not.match(result.stderr, /at .*\.js:\d+/); // no stack trace
+  }
+});
+
+test('CLI: generate --alerts adds a PrometheusRule that promtool accepts, for the generated limit', () => {
+  const result = cli(['generate', '--name', 'api', '--image', 'node:20', '--runtime', 'node', '--peak-rss', '200Mi', '--alerts', '-f', 'json']);
+  assert.is(result.status, 0, result.stderr);
+  const list = JSON.parse(result.stdout);
+  assert.equal(list.items.map((item: any) => item.kind), ['Deployment', 'PrometheusRule']);
+  const rule = list.items[1];
+  assert.is(rule.metadata.labels['app.kubernetes.io/name'], 'api');
+  const exprs = rule.spec.groups[0].rules.map((r: any) => r.expr).join('\n');
+  assert.match(exprs, /container_memory_working_set_bytes/);
+  assert.match(exprs, /\* 0 \+ 419430400\b/); // the 400Mi limit (200Mi × 1.5 + 100Mi), as the fallback limit
+  if (!haveTool('promtool', 'checks generated alert rules')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'oomguard-alerts-'));
+  try {
+    const file = join(dir, 'rules.yaml');
+    writeFileSync(file, JSON.stringify(rule.spec));
+    const check = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    assert.is(check.status, 0, check.stdout + check.stderr);
+    assert.match(check.stdout, /SUCCESS: \d+ rules found/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -45,6 +45,22 @@ function ceilDiv(numerator: bigint, denominator: bigint): bigint {
  * Negative quantities are rejected: no memory field accepts them.
  */
 export function parseQuantity(input: unknown): QuantityParse {
+  // A fleet repeats the same few quantities (`512Mi`, `1Gi`) thousands of times: remember them.
+  if (typeof input === 'string') {
+    const known = parsedQuantities.get(input);
+    if (known) return known;
+    const parsed = parseUncached(input);
+    if (parsedQuantities.size >= QUANTITY_CACHE_SIZE) parsedQuantities.clear();
+    parsedQuantities.set(input, parsed);
+    return parsed;
+  }
+  return parseUncached(input);
+}
+
+const QUANTITY_CACHE_SIZE = 4096;
+const parsedQuantities = new Map<string, QuantityParse>();
+
+function parseUncached(input: unknown): QuantityParse {
   const exact = parseExact(input);
   if (!exact.ok) return exact;
   const bytes = ceilDiv(exact.numerator, exact.denominator);

@@ -59,6 +59,15 @@ export interface JvmOptions {
  * line, and _JAVA_OPTIONS last (it overrides the command line).
  */
 export function readJvmOptions(container: Container): JvmOptions {
+  // Four rules read the same container's options: parse them once per container.
+  let options = jvmOptionsCache.get(container);
+  if (!options) jvmOptionsCache.set(container, (options = parseJvmOptions(container)));
+  return options;
+}
+
+const jvmOptionsCache = new WeakMap<Container, JvmOptions>();
+
+function parseJvmOptions(container: Container): JvmOptions {
   const tokens = [
     ...envTokens(container, ['JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS', 'JAVA_OPTS']),
     ...(commandLineTokens(container, JAVA_BINARY) ?? []),

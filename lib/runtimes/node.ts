@@ -26,6 +26,14 @@ export interface NodeOptions {
 
 /** Node's options from NODE_OPTIONS, then a `node` command line (which wins over NODE_OPTIONS). */
 export function readNodeOptions(container: Container): NodeOptions {
+  let options = nodeOptionsCache.get(container);
+  if (!options) nodeOptionsCache.set(container, (options = parseNodeOptions(container)));
+  return options;
+}
+
+const nodeOptionsCache = new WeakMap<Container, NodeOptions>();
+
+function parseNodeOptions(container: Container): NodeOptions {
   const tokens = [...envTokens(container, ['NODE_OPTIONS']), ...(commandLineTokens(container, NODE_BINARY) ?? [])];
   let maxOldSpaceMiB: NodeOptions['maxOldSpaceMiB'];
   for (const at of tokens) {

@@ -25,7 +25,9 @@ Options:
       --liveness-path <p>    liveness probe path (default: /livez)
       --readiness-path <p>   readiness probe path (default: /readyz)
   -c, --config <file>        configuration file for sizing (default: .oomguard.yaml found upward)
-  -f, --format <yaml|json>   output format (default: yaml)
+      --alerts               also print a prometheus-operator PrometheusRule (75%/90% of the limit,
+                             growth toward the limit, OOM kills; see docs/alerts.md)
+  -f, --format <yaml|json>   output format (default: yaml; json prints a List with --alerts)
 `;
 
 /** Default port when none is given: probes need one, and 8080 is the conventional unprivileged HTTP port. */
@@ -46,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
       'readiness-path': { type: 'string' },
       config: { type: 'string', short: 'c' },
       format: { type: 'string', short: 'f', default: 'yaml' },
+      alerts: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -80,11 +83,18 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.namespace ? { namespace: values.namespace } : {}),
     probePaths: { ...(values['liveness-path'] ? { liveness: values['liveness-path'] } : {}), ...(values['readiness-path'] ? { readiness: values['readiness-path'] } : {}) },
   });
+  const objects: object[] = [deployment];
+  if (values.alerts) {
+    const { buildPrometheusRule } = require('../../alerts') as typeof import('../../alerts');
+    const limitBytes = parseQuantity((deployment as { spec: { template: { spec: { containers: { resources: { limits: { memory: string } } }[] } } } }).spec.template.spec.containers[0].resources.limits.memory);
+    objects.push(buildPrometheusRule({ name, container: name, kind: 'Deployment', ...(values.namespace ? { namespace: values.namespace } : {}), ...(limitBytes.ok ? { limitBytes: limitBytes.bytes } : {}) }));
+  }
   if (values.format === 'json') {
-    process.stdout.write(`${JSON.stringify(deployment, null, 2)}\n`);
+    const output = objects.length === 1 ? deployment : { apiVersion: 'v1', kind: 'List', items: objects };
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
   } else {
     const { dump } = require('js-yaml') as typeof import('js-yaml');
-    process.stdout.write(dump(deployment, { lineWidth: -1, noRefs: true }));
+    process.stdout.write(objects.map((object) => dump(object, { lineWidth: -1, noRefs: true })).join('---\n'));
   }
   return 0;
 }
