@@ -82,8 +82,10 @@ export function memoryChartSpec(input: ChartInput): Record<string, unknown> {
 
 /** Render a memory chart to an SVG document. */
 export async function renderMemoryChart(input: ChartInput): Promise<string> {
-  const vegaLite = await import('vega-lite');
-  const vega = await import('vega');
+  // vega and vega-lite are optional peer dependencies: only --chart needs them.
+  const [vegaLite, vega] = await Promise.all([import('vega-lite'), import('vega')]).catch(() => {
+    throw new Error('--chart needs the charting libraries: npm install vega vega-lite');
+  });
   const compiled = vegaLite.compile(memoryChartSpec(input) as never).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
