@@ -11,11 +11,11 @@ export default defineRule({
     defaultSeverity: 'warning',
     summary: 'Node.js runs with no `--max-old-space-size`.',
     rationale:
-      'V8 sizes its old space from the machine, not the cgroup (Node 20 allows a heap of ~2-4 GiB on a large node whatever the container limit): in a small container the heap grows past the limit and the kernel kills the process (exit 137) before V8 collects or reports "heap out of memory".',
+      'V8 picks its own heap ceiling without room for the rest of the process. Node.js 20 sets it to about half the cgroup limit but never below ~259 MiB, older versions from the host\'s memory: in a 256Mi container the ceiling is above the limit and the kernel kills the process (exit 137) before V8 collects or reports "heap out of memory" (measured in docs/evidence.md); in large containers half the memory sits unused.',
     remediation: 'Set `NODE_OPTIONS=--max-old-space-size=<MiB>` to the limit minus the Node.js overhead; `oomguard fix` computes it.',
     scope: runtimeScope('node'),
     messages: {
-      unset: 'container "{{container}}" runs Node.js with no --max-old-space-size: V8 sizes its heap from the node, not the container',
+      unset: 'container "{{container}}" runs Node.js with no --max-old-space-size: V8 picks a heap ceiling that leaves no room for the rest of the process',
       unsetWithLimit: 'container "{{container}}" runs Node.js with no --max-old-space-size: set NODE_OPTIONS="{{flag}}" (limit {{limit}} - {{overhead}} Node.js overhead)',
     },
     fixable: true,

@@ -2,11 +2,12 @@
  * Node.js (V8).
  *
  * Sources:
- * - V8 sizes its old space from the machine, not the cgroup: Node 20 caps it near 2-4 GiB on 64-bit
- *   whatever the container limit (seen on this project's machines: a ~259 MB ceiling in a 150 MB
- *   cgroup, docs/evidence.md), so a Node process in a small container is killed by the kernel before
- *   V8 collects. `--max-old-space-size=<MiB>` (Node.js CLI docs) sets the ceiling; in NODE_OPTIONS it
- *   reaches every node process the container starts.
+ * - V8 picks its own old-space ceiling. Node.js 20 reads the cgroup limit (`process.constrainedMemory()`)
+ *   and sets the ceiling to about half of it, but never below ~259 MiB; older Node.js versions size it
+ *   from the host's memory. Measured here (docs/evidence.md): in a 256Mi container the default ceiling
+ *   (259Mi) is above the limit and the process is killed at the limit (137) before V8 collects; from
+ *   1Gi up half the container sits unused. `--max-old-space-size=<MiB>` (Node.js CLI docs) sets the
+ *   ceiling; in NODE_OPTIONS it reaches every node process the container starts.
  * - Outside the old space V8 keeps the young generation (semi-spaces up to 16 MiB each on 64-bit, three
  *   of them), code space, and Buffers/ArrayBuffers off-heap, plus libuv: 50-100 MiB, hence 100 MiB.
  */

@@ -47,9 +47,14 @@ export function commandLineTokens(container: Container, pattern: RegExp): Option
   return start < 0 ? undefined : words.slice(start + 1);
 }
 
-/** Whether the container's command line runs a binary matching `pattern`. */
+/** Whether the container's command line runs a binary matching `pattern` (no token objects built). */
 export function runsBinary(container: Container, pattern: RegExp): boolean {
-  return commandLineTokens(container, pattern) !== undefined;
+  for (const list of [container.command, container.args]) {
+    for (const text of list) {
+      for (const token of splitOptions(text)) if (pattern.test(basename(token.replace(/^["']/, '')))) return true;
+    }
+  }
+  return false;
 }
 
 /** The image name without registry, tag or digest: `docker.io/library/openjdk:8u181` gives `openjdk`. */

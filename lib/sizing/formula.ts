@@ -61,8 +61,25 @@ export function runtimeTitle(runtime: RuntimeId | undefined): string {
 export function recommend(peakBytes: number, runtime: RuntimeId | undefined, sizing: SizingConfig = DEFAULT_SIZING): Recommendation {
   if (!(peakBytes > 0) || !Number.isFinite(peakBytes)) throw new RangeError(`peak must be a positive number of bytes, got ${peakBytes}`);
   const overheadBytes = overheadFor(runtime, sizing);
-  const limitBytes = ceilToMiB(peakBytes * sizing.factor + overheadBytes);
-  const explanation =
-    `peak ${describeBytes(peakBytes)} × ${sizing.factor} + ${describeBytes(overheadBytes)} ${runtimeTitle(runtime)} overhead = ${describeBytes(limitBytes)}`;
-  return { peakBytes, factor: sizing.factor, overheadBytes, runtime, limitBytes, explanation };
+  return new SizedRecommendation(peakBytes, sizing.factor, overheadBytes, runtime, ceilToMiB(peakBytes * sizing.factor + overheadBytes));
+}
+
+/** The explanation is written only when a message needs it: a fleet sizes many containers that pass. */
+class SizedRecommendation implements Recommendation {
+  constructor(
+    readonly peakBytes: number,
+    readonly factor: number,
+    readonly overheadBytes: number,
+    readonly runtime: RuntimeId | undefined,
+    readonly limitBytes: number,
+  ) {}
+
+  get explanation(): string {
+    return `peak ${describeBytes(this.peakBytes)} × ${this.factor} + ${describeBytes(this.overheadBytes)} ${runtimeTitle(this.runtime)} overhead = ${describeBytes(this.limitBytes)}`;
+  }
+
+  toJSON(): Recommendation {
+    const { peakBytes, factor, overheadBytes, runtime, limitBytes, explanation } = this;
+    return { peakBytes, factor, overheadBytes, runtime, limitBytes, explanation };
+  }
 }

@@ -3,11 +3,11 @@
  * report, release. Exit 0 with no error-level finding, 1 with one, 2 on bad usage or input that
  * could not be read or parsed (every other file is still linted and reported).
  */
-import { createLinter } from '../../engine/linter';
-import { lintText } from '../../engine/lint-text';
 import { loadConfig } from '../../config/load';
 import { ConfigError } from '../../config/resolve';
-import { collectFiles, displayPath, readManifest, STDIN } from '../files';
+import { collectFiles, displayPath } from '../files';
+import { lintFile } from '../lint-files';
+import { createLinter } from '../../engine/linter';
 import { createFormatter, FORMATS, type FormatName, type Summary } from '../formatters';
 import type { InputError } from '../../engine/lint-text';
 import { UsageError, parseCommandArgs } from '../usage';
@@ -61,7 +61,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const linter = createLinter({ severities: config.severities, sizing: config.sizing });
   const { files, problems } = collectFiles(positionals.length > 0 ? positionals : ['.'], { ignore: config.ignore, root: config.root, cwd });
 
   const color = values['no-color'] ? false : values.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
@@ -82,15 +81,15 @@ export async function run(argv: string[]): Promise<number> {
   const inputErrors: InputError[] = problems.map((problem) => ({ ...problem }));
   const counts = { files: 0, documents: 0, workloads: 0, containers: 0, errorCount: 0, warningCount: 0, infoCount: 0, fixableCount: 0 };
 
+  const linter = createLinter({ severities: config.severities, sizing: config.sizing });
   for (const file of files) {
-    const name = displayPath(file, cwd);
+    const outcome = lintFile(file, displayPath(file, cwd), linter);
     counts.files++;
-    const read = readManifest(file === STDIN ? STDIN : file);
-    if (!read.ok) {
-      inputErrors.push({ file: name, message: read.message, ...(read.line ? { line: read.line } : {}) });
+    if ('unreadable' in outcome) {
+      inputErrors.push(outcome.unreadable);
       continue;
     }
-    const report = lintText(read.text, name, linter);
+    const { report } = outcome;
     inputErrors.push(...report.errors);
     counts.documents += report.documents;
     counts.workloads += report.workloads;
