@@ -361,4 +361,21 @@ test('the example app synthesizes in process, valid and clean, every runtime pre
   assert.equal([...new Set([...runtimes, ...fromWorkload])].sort(), ['go', 'jvm', 'node', 'python']);
 });
 
+test('alerts opt-in: a PrometheusRule for the generated limit, none by default', () => {
+  const none = synth((chart) => new MemorySafeDeployment(chart, 'svc', { name: 'api', image: 'node:20', runtime: Runtime.NODE, peakMemory: Size.mebibytes(200), port: 3000 }));
+  assert.equal(none.map((object: any) => object.kind), ['Deployment']);
+  const objects = synth((chart) => new MemorySafeDeployment(chart, 'svc', {
+    name: 'api', image: 'node:20', runtime: Runtime.NODE, peakMemory: Size.mebibytes(200), port: 3000,
+    metadata: { namespace: 'shop' }, alerts: { runbookUrl: 'https://runbooks.example.com/oom' },
+  }));
+  assert.equal(objects.map((object: any) => object.kind), ['Deployment', 'PrometheusRule']);
+  const rule: any = objects[1];
+  assert.is(rule.metadata.namespace, 'shop');
+  const near = rule.spec.groups[0].rules.filter((r: any) => r.alert === 'OomguardMemoryNearLimit');
+  assert.equal(near.map((r: any) => r.labels.severity), ['warning', 'critical']);
+  assert.match(near[0].expr, /container="api"/);
+  assert.match(near[0].expr, /\* 0 \+ 419430400\b/); // the 400Mi limit: 200Mi × 1.5 + 100Mi
+  assert.match(near[0].expr, /> 0\.75/);
+});
+
 test.run();

@@ -7,6 +7,7 @@
  * (requests 1000m / 512Mi, limits 1500m / 2048Mi) and a TCP startup probe to containers that do not set
  * them, which would contradict the sizing. For cdk8s-plus workloads, use `addMemorySafeContainer`.
  */
+import { buildPrometheusRule, type AlertRuleInput } from '../alerts';
 import { ApiObject, Lazy, Names, Size, type ApiObjectMetadata } from 'cdk8s';
 import type { Cpu } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
@@ -56,6 +57,13 @@ export interface MemorySafeWorkloadProps {
   readonly probePaths?: ProbePathsProps;
   /** CPU request and limit (cdk8s-plus `Cpu`). @default none: oomguard sizes memory only */
   readonly cpu?: { readonly request?: Cpu; readonly limit?: Cpu };
+  /**
+   * Opt in to a prometheus-operator `PrometheusRule` for this workload (docs/alerts.md): warning at 75%
+   * and critical at 90% of the generated limit, growth toward the limit, and OOM kills. `true` for the
+   * defaults, or the builder's options (ratios, windows, labels, runbook URL).
+   * @default false: no alert rules
+   */
+  readonly alerts?: boolean | Omit<AlertRuleInput, 'name' | 'container' | 'kind' | 'limitBytes' | 'namespace'>;
 }
 
 function fail(where: string, message: string): never {
@@ -90,6 +98,8 @@ export abstract class MemorySafeWorkload extends Construct {
   public readonly recommendation: Recommendation;
   /** Labels selecting this workload's pods. */
   public readonly selectorLabels: Readonly<Record<string, string>>;
+  /** The PrometheusRule, when the `alerts` prop is set. */
+  public readonly alertRules?: ApiObject;
   protected readonly plan: ContainerPlan;
 
   protected constructor(scope: Construct, id: string, kind: 'Deployment' | 'StatefulSet', props: MemorySafeWorkloadProps) {
@@ -126,6 +136,19 @@ export abstract class MemorySafeWorkload extends Construct {
 
     const container = this.containerSpec(props);
     this.renderSpec = () => this.workloadSpec(props, name, container);
+
+    if (props.alerts) {
+      const options = props.alerts === true ? {} : props.alerts;
+      const rule = buildPrometheusRule({
+        ...options,
+        name,
+        container: this.containerName,
+        kind,
+        limitBytes: this.recommendation.limitBytes,
+        ...(props.metadata?.namespace !== undefined ? { namespace: props.metadata.namespace } : {}),
+      });
+      this.alertRules = new ApiObject(this, 'MemoryAlerts', { apiVersion: rule.apiVersion, kind: rule.kind, metadata: rule.metadata, spec: rule.spec });
+    }
 
     // Softer problems fail `app.synth()` through validation, with the container and numbers named.
     const overrides = commandLineOverrides(this.runtime, props.command, props.args);
