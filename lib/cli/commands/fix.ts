@@ -11,6 +11,7 @@ import { createLinter } from '../../engine/linter';
 import { fixText, type FixResult } from '../../fix/fixer';
 import { writeFileAtomic } from '../../fix/write';
 import { collectFiles, displayPath, readManifest, STDIN } from '../files';
+import { toJson } from '../formatters/json';
 import { resourceText } from '../formatters/types';
 import { UsageError, parseCommandArgs } from '../usage';
 
@@ -91,16 +92,8 @@ function jsonReport(outcomes: readonly FileOutcome[], dryRun: boolean, diffs: Re
     written,
     ...(diffs.has(name) ? { diff: diffs.get(name) } : {}),
     applied: result?.applied ?? [],
-    remaining: (result?.unfixed ?? []).map(({ finding, reason }) => ({
-      ruleId: finding.ruleId,
-      severity: finding.severity,
-      message: finding.message,
-      file: finding.file,
-      line: finding.line,
-      resource: finding.resource,
-      ...(finding.container !== undefined ? { container: finding.container } : {}),
-      reason,
-    })),
+    // The same fields as `lint --format json`, plus why it was not fixed.
+    remaining: (result?.unfixed ?? []).map(({ finding, reason }) => ({ ...toJson(finding), reason })),
     errors,
   }));
   const remaining = files.flatMap((file) => file.remaining);
