@@ -11,7 +11,11 @@
  *   metaspace (unbounded by default), 1 MB of stack per thread (`-Xss` default on Linux x64), GC data
  *   structures and direct buffers. Native Memory Tracking on typical services shows 200-400 MiB, hence
  *   the upper end, 400 MiB, as the default overhead.
- * - `-XX:+ExitOnOutOfMemoryError` (JDK 8u92+) makes the JVM exit (code 3) on its first
+ * - Eclipse OpenJ9 (IBM Semeru images) reads the same `-XX:+UseContainerSupport` and
+ *   `-XX:MaxRAMPercentage` options (OpenJ9 command-line docs), so one profile serves HotSpot and OpenJ9;
+ *   OpenJ9's own default heap in a container differs (up to 75% of the limit), which only matters when
+ *   no flag is set, and jvm-heap-unset reports that case.
+ * - `-XX:+ExitOnOutOfMemoryError` (JDK 8u92+, and OpenJ9) makes the JVM exit (code 3) on its first
  *   OutOfMemoryError instead of limping on, so Kubernetes restarts it with the cause in the log.
  */
 import { MIB, floorMiB } from '../core/quantity';
