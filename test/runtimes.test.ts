@@ -6,7 +6,7 @@ import { extractWorkloads, type Container } from '../lib/core/workload';
 import { PROFILES, detectRuntime } from '../lib/runtimes';
 import { isLegacyJvmImage, readJvmOptions, parseJvmSize, heapPercentage } from '../lib/runtimes/jvm';
 import { readNodeOptions } from '../lib/runtimes/node';
-import { mergeOptions } from '../lib/runtimes/options';
+import { imageName, mergeOptions, replaceToken } from '../lib/runtimes/options';
 import { DEFAULT_SIZING, recommend } from '../lib/sizing/formula';
 
 function containerOf(spec: Record<string, unknown>): Container {
@@ -79,6 +79,16 @@ test('merging options keeps the user\'s, replaces superseded heap flags, never d
   assert.is(mergeOptions('--enable-source-maps --max-old-space-size=4096', '--max-old-space-size=900', PROFILES.node.supersedes), '--enable-source-maps --max-old-space-size=900');
   assert.is(mergeOptions('2GiB', '950MiB', PROFILES.go.supersedes), '950MiB');
   assert.is(mergeOptions(undefined, '950MiB', PROFILES.go.supersedes), '950MiB');
+});
+
+test('replaceToken replaces one whole token in place; imageName splits registry, name and tag', () => {
+  assert.is(replaceToken('-Dx=1 -Xmx1g -Dy=2', '-Xmx1g', '-Xmx600m'), '-Dx=1 -Xmx600m -Dy=2');
+  assert.is(replaceToken('x-Xmx1g -Xmx1g', '-Xmx1g', 'Y'), 'x-Xmx1g Y');
+  assert.is(replaceToken('-Xmx1gb -Xmx1g', '-Xmx1g', 'Y'), '-Xmx1gb Y');
+  assert.is(replaceToken('-Xmx1g\t-Xmx1g', '-Xmx1g', 'Y'), 'Y\t-Xmx1g');
+  assert.is(replaceToken('nothing here', '-Xmx1g', 'Y'), 'nothing here');
+  assert.equal(imageName('registry.example.com:5000/team/openjdk:8u181-jre@sha256:abc'), { repository: 'registry.example.com:5000/team/openjdk', name: 'openjdk', tag: '8u181-jre' });
+  assert.equal(imageName('registry.example.com:5000/app'), { repository: 'registry.example.com:5000/app', name: 'app', tag: '' });
 });
 
 test('sizing: limit = ceil_Mi(peak × 1.5 + overhead), with the breakdown', () => {

@@ -35,8 +35,21 @@ export interface Linter {
 }
 
 export function formatMessage(template: string, data: Readonly<Record<string, string | number>>): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => (key in data ? String(data[key]) : whole));
+  // Templates are few and messages many: split each template into literal and placeholder parts once.
+  let parts = compiledTemplates.get(template);
+  if (!parts) {
+    parts = template.split(/\{\{\s*(\w+)\s*\}\}/);
+    compiledTemplates.set(template, parts);
+  }
+  let text = parts[0];
+  for (let index = 1; index < parts.length; index += 2) {
+    const key = parts[index];
+    text += (key in data ? String(data[key]) : `{{${key}}}`) + parts[index + 1];
+  }
+  return text;
 }
+
+const compiledTemplates = new Map<string, string[]>();
 
 /** Suppressed rule ids of a workload: only those whose annotation gives a non-empty reason. */
 function suppressions(workload: Workload): Set<string> {

@@ -3,15 +3,18 @@ import { defineRule } from './types';
 
 const HANDLERS = ['httpGet', 'tcpSocket', 'exec', 'grpc'] as const;
 
-/** A canonical JSON of a probe's handler (keys sorted), ignoring its timings. */
-function handlerKey(probe: Readonly<Record<string, unknown>>): string | undefined {
-  const handler = HANDLERS.find((name) => probe[name] !== undefined);
-  if (!handler) return undefined;
-  const canonical = (value: unknown): unknown =>
-    Array.isArray(value) ? value.map(canonical)
-      : value && typeof value === 'object' ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
-        : value;
-  return `${handler}:${JSON.stringify(canonical(probe[handler]))}`;
+/** The handler a probe uses (`httpGet`, `tcpSocket`, `exec`, `grpc`), if any. */
+function handlerOf(probe: Readonly<Record<string, unknown>>): (typeof HANDLERS)[number] | undefined {
+  return HANDLERS.find((name) => probe[name] !== undefined);
+}
+
+/** Structural equality of two parsed YAML values, key order ignored. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  return aKeys.every((key) => Object.hasOwn(b, key) && sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 }
 
 export default defineRule({
@@ -28,8 +31,9 @@ export default defineRule({
   },
   checkContainer({ container }) {
     if (!container.liveness || !container.readiness) return [];
-    const liveness = handlerKey(container.liveness.probe);
-    if (liveness === undefined || liveness !== handlerKey(container.readiness.probe)) return [];
-    return [{ messageId: 'identical', data: { container: container.name, handler: liveness.slice(0, liveness.indexOf(':')) }, path: container.readiness.path }];
+    const handler = handlerOf(container.liveness.probe);
+    if (handler === undefined || handler !== handlerOf(container.readiness.probe)) return [];
+    if (!sameValue(container.liveness.probe[handler], container.readiness.probe[handler])) return [];
+    return [{ messageId: 'identical', data: { container: container.name, handler }, path: container.readiness.path }];
   },
 });

@@ -58,19 +58,39 @@ export function runsBinary(container: Container, pattern: RegExp): boolean {
 }
 
 /** The image name without registry, tag or digest: `docker.io/library/openjdk:8u181` gives `openjdk`. */
-export function imageName(image: string): { repository: string; name: string; tag: string } {
-  const withoutDigest = image.split('@')[0];
-  const lastSlash = withoutDigest.lastIndexOf('/');
-  const colon = withoutDigest.lastIndexOf(':');
-  const hasTag = colon > lastSlash;
-  const repository = hasTag ? withoutDigest.slice(0, colon) : withoutDigest;
-  return { repository, name: repository.slice(repository.lastIndexOf('/') + 1), tag: hasTag ? withoutDigest.slice(colon + 1) : '' };
+export function imageName(image: string): ImageName {
+  // Every profile asks for the same few images of a fleet: split each once.
+  let known = imageNames.get(image);
+  if (!known) {
+    if (imageNames.size >= 4096) imageNames.clear();
+    const withoutDigest = image.split('@')[0];
+    const lastSlash = withoutDigest.lastIndexOf('/');
+    const colon = withoutDigest.lastIndexOf(':');
+    const hasTag = colon > lastSlash;
+    const repository = hasTag ? withoutDigest.slice(0, colon) : withoutDigest;
+    known = { repository, name: repository.slice(repository.lastIndexOf('/') + 1), tag: hasTag ? withoutDigest.slice(colon + 1) : '' };
+    imageNames.set(image, known);
+  }
+  return known;
 }
+
+export interface ImageName {
+  readonly repository: string;
+  readonly name: string;
+  readonly tag: string;
+}
+
+const imageNames = new Map<string, ImageName>();
 
 /** Replace one whitespace-separated token in an options string, keeping the rest as it was. */
 export function replaceToken(text: string, token: string, replacement: string): string {
-  const escaped = token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return text.replace(new RegExp(`(^|\\s)${escaped}(?=\\s|$)`), (_, lead: string) => lead + replacement);
+  for (let at = text.indexOf(token); at >= 0; at = text.indexOf(token, at + 1)) {
+    const end = at + token.length;
+    const startsWord = at === 0 || /\s/.test(text[at - 1]);
+    const endsWord = end === text.length || /\s/.test(text[end]);
+    if (startsWord && endsWord) return text.slice(0, at) + replacement + text.slice(end);
+  }
+  return text;
 }
 
 /**
