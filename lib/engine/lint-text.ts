@@ -5,14 +5,9 @@
  */
 import { extractWorkloads, isKubernetesObject, type JsonPath, type ResourceRef } from '../core/workload';
 import { parseManifests } from '../manifests/documents';
-import type { Finding, Linter } from './linter';
+import type { Linter, PlacedFinding } from './linter';
 
-export interface LocatedFinding extends Finding {
-  readonly file: string;
-  readonly line: number;
-  /** 0-based index of the document in its file. */
-  readonly document: number;
-}
+export type LocatedFinding = PlacedFinding;
 
 export interface InputError {
   readonly file: string;
@@ -58,9 +53,7 @@ export function lintText(text: string, file: string, linter: Linter): FileReport
     for (const workload of extractWorkloads(document.value)) {
       workloads++;
       containers += workload.containers.length;
-      for (const finding of linter.lintWorkload(workload)) {
-        findings.push({ ...finding, file, line: document.lineOf(finding.path), document: document.index });
-      }
+      findings.push(...linter.lintWorkload(workload, { file, document: document.index, lineOf: (path) => document.lineOf(path) }));
     }
   }
   findings.sort((a, b) => a.document - b.document || a.line - b.line);

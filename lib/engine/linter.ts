@@ -29,9 +29,24 @@ export interface LinterOptions {
   readonly rules?: readonly Rule[];
 }
 
+/** Where a workload sits in its file, so findings are created with their file and line at once. */
+export interface Placement {
+  readonly file: string;
+  readonly document: number;
+  lineOf(path: JsonPath): number;
+}
+
+export interface PlacedFinding extends Finding {
+  readonly file: string;
+  readonly line: number;
+  /** 0-based index of the document in its file. */
+  readonly document: number;
+}
+
 export interface Linter {
   lintDocument(document: unknown): Finding[];
   lintWorkload(workload: Workload): Finding[];
+  lintWorkload(workload: Workload, placement: Placement): PlacedFinding[];
 }
 
 export function formatMessage(template: string, data: Readonly<Record<string, string | number>>): string {
@@ -74,13 +89,13 @@ export function createLinter(options: LinterOptions = {}): Linter {
   const containerRules = active.filter((entry) => entry.rule.checkContainer);
   const workloadRules = active.filter((entry) => entry.rule.checkWorkload);
 
-  function lintWorkload(workload: Workload): Finding[] {
+  function lintWorkload(workload: Workload, placement?: Placement): Finding[] {
     const findings: Finding[] = [];
     const suppressed = suppressions(workload);
     const push = (rule: Rule, severity: Severity, report: Report, container?: string) => {
       const template = rule.meta.messages[report.messageId];
       if (template === undefined) throw new Error(`rule ${rule.meta.id} reported unknown message id ${report.messageId}`);
-      findings.push({
+      const finding: Finding = {
         ruleId: rule.meta.id,
         severity,
         message: formatMessage(template, report.data),
@@ -88,7 +103,15 @@ export function createLinter(options: LinterOptions = {}): Linter {
         resource: workload.resource,
         ...(container !== undefined ? { container } : {}),
         ...(report.fix ? { fix: report.fix } : {}),
-      });
+      };
+      if (placement) {
+        // Placed in the same object rather than copied into a second one: a fleet has tens of thousands.
+        const placed = finding as { file?: string; line?: number; document?: number };
+        placed.file = placement.file;
+        placed.line = placement.lineOf(report.path);
+        placed.document = placement.document;
+      }
+      findings.push(finding);
     };
     for (const { rule, severity } of workloadRules) {
       if (suppressed.has(rule.meta.id) || !rule.meta.scope.workloadClasses.includes(workload.workloadClass)) continue;
@@ -108,9 +131,9 @@ export function createLinter(options: LinterOptions = {}): Linter {
   }
 
   return {
-    lintWorkload,
+    lintWorkload: lintWorkload as Linter['lintWorkload'],
     lintDocument(document: unknown): Finding[] {
-      return extractWorkloads(document).flatMap(lintWorkload);
+      return extractWorkloads(document).flatMap((workload) => lintWorkload(workload));
     },
   };
 }
