@@ -120,10 +120,42 @@ function podTemplateOf(object: Obj): { metadata: unknown; spec: Obj; path: JsonP
   return undefined;
 }
 
+/**
+ * A field whose path is built only when asked for: most fields of a fleet never appear in a finding,
+ * and tens of thousands of path arrays are measurable garbage (bench/run.ts).
+ */
+class LazyPath {
+  private built: JsonPath | undefined;
+  constructor(private readonly base: JsonPath, private readonly tail: readonly (string | number)[]) {}
+  get path(): JsonPath {
+    return (this.built ??= [...this.base, ...this.tail]);
+  }
+}
+
+class AnnotationField extends LazyPath implements Annotation {
+  constructor(readonly value: unknown, base: JsonPath, key: string) {
+    super(base, ['annotations', key]);
+  }
+}
+
+class Quantity extends LazyPath implements QuantityField {
+  readonly parsed: QuantityParse;
+  constructor(readonly raw: unknown, base: JsonPath, section: string, name: string) {
+    super(base, ['resources', section, name]);
+    this.parsed = parseQuantity(raw);
+  }
+}
+
+class Env extends LazyPath implements EnvVar {
+  constructor(readonly name: string, readonly value: string | undefined, readonly valueFrom: Readonly<Record<string, unknown>> | undefined, base: JsonPath, index: number) {
+    super(base, ['env', index]);
+  }
+}
+
 function annotationsOf(metadata: unknown, path: JsonPath, into: Map<string, Annotation>): void {
   if (!isObject(metadata) || !isObject(metadata.annotations)) return;
-  for (const [key, value] of Object.entries(metadata.annotations)) {
-    into.set(key, { value, path: [...path, 'annotations', key] });
+  for (const key of Object.keys(metadata.annotations)) {
+    into.set(key, new AnnotationField(metadata.annotations[key], path, key));
   }
 }
 
@@ -131,8 +163,7 @@ function quantityField(resources: unknown, section: 'limits' | 'requests', name:
   if (!isObject(resources)) return undefined;
   const block = resources[section];
   if (!isObject(block) || !(name in block)) return undefined;
-  const raw = block[name];
-  return { raw, parsed: parseQuantity(raw), path: [...path, 'resources', section, name] };
+  return new Quantity(block[name], path, section, name);
 }
 
 function probeField(container: Obj, key: string, path: JsonPath): ProbeField | undefined {
@@ -147,7 +178,7 @@ function readContainer(raw: unknown, role: ContainerRole, path: JsonPath): Conta
     raw.env.forEach((entry, index) => {
       if (!isObject(entry) || typeof entry.name !== 'string') return;
       const value = entry.value === undefined || entry.value === null ? undefined : String(entry.value);
-      env.push({ name: entry.name, value, ...(isObject(entry.valueFrom) ? { valueFrom: entry.valueFrom } : {}), path: [...path, 'env', index] });
+      env.push(new Env(entry.name, value, isObject(entry.valueFrom) ? entry.valueFrom : undefined, path, index));
     });
   }
   return {
