@@ -67,63 +67,99 @@ function startOf(event: Event): number {
   }
 }
 
-/** Index just past the node starting at `index`. */
-function skipNode(events: readonly Event[], index: number): number {
-  const type = events[index].type;
-  if (type !== EVENT_ID.MAPPING && type !== EVENT_ID.SEQUENCE) return index + 1;
-  let depth = 0;
-  for (let at = index; at < events.length; at++) {
-    const current = events[at].type;
-    if (current === EVENT_ID.MAPPING || current === EVENT_ID.SEQUENCE) depth++;
-    else if (current === EVENT_ID.POP && --depth === 0) return at + 1;
-  }
-  return events.length;
-}
+type ScalarEvent = Extract<Event, { type: typeof EVENT_ID.SCALAR }>;
 
-/** Whether a key scalar spells `name`; a plain scalar is compared in place, without decoding a copy. */
-function keyEquals(text: string, key: Extract<Event, { type: typeof EVENT_ID.SCALAR }>, name: string): boolean {
-  if (key.fast) return key.valueEnd - key.valueStart === name.length && text.startsWith(name, key.valueStart);
-  return getScalarValue(text, key) === name;
-}
+/**
+ * The parser's events reduced to what finding a line needs, in typed arrays: the event objects become
+ * garbage as soon as the values are built (instead of living while the file is linted), and skipping a
+ * subtree is one lookup instead of a walk.
+ */
+class EventTable {
+  readonly size: number;
+  readonly type: Uint8Array;
+  /** Offset where the node starts (its anchor or tag when it has one). */
+  readonly start: Int32Array;
+  /** Index just past the node (past its closing event for a mapping or sequence). */
+  readonly next: Int32Array;
+  /** For a scalar whose text is its value: where the value ends; -1 otherwise. */
+  readonly valueEnd: Int32Array;
+  readonly valueStart: Int32Array;
+  /** Scalars with escapes or folding, decoded on demand. */
+  readonly slow = new Map<number, ScalarEvent>();
 
-/** Walk `path` from the node at `root`; returns the offset of the deepest node reached (a key, for mapping entries). */
-function locate(text: string, events: readonly Event[], root: number, path: JsonPath): number {
-  let node = root;
-  let offset = startOf(events[root]);
-  for (const segment of path) {
-    const event = events[node];
-    if (event.type === EVENT_ID.MAPPING) {
-      let at = node + 1;
-      let found = -1;
-      while (at < events.length && events[at].type !== EVENT_ID.POP) {
-        const key = events[at];
-        const valueIndex = skipNode(events, at);
-        if (key.type === EVENT_ID.SCALAR && keyEquals(text, key, String(segment))) {
-          found = valueIndex;
-          offset = startOf(key);
-          break;
-        }
-        at = skipNode(events, valueIndex);
+  constructor(events: readonly Event[]) {
+    const size = (this.size = events.length);
+    this.type = new Uint8Array(size);
+    this.start = new Int32Array(size);
+    this.next = new Int32Array(size);
+    this.valueStart = new Int32Array(size);
+    this.valueEnd = new Int32Array(size).fill(-1);
+    const open: number[] = [];
+    for (let at = 0; at < size; at++) {
+      const event = events[at];
+      this.type[at] = event.type;
+      this.start[at] = startOf(event);
+      this.next[at] = at + 1;
+      if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE || event.type === EVENT_ID.DOCUMENT) {
+        open.push(at);
+      } else if (event.type === EVENT_ID.POP) {
+        const opened = open.pop();
+        if (opened !== undefined) this.next[opened] = at + 1;
+      } else if (event.type === EVENT_ID.SCALAR) {
+        this.valueStart[at] = event.valueStart;
+        if (event.fast) this.valueEnd[at] = event.valueEnd;
+        else this.slow.set(at, event);
       }
-      if (found < 0) return offset;
-      node = found;
-    } else if (event.type === EVENT_ID.SEQUENCE && typeof segment === 'number') {
-      let at = node + 1;
-      for (let item = 0; item < segment && at < events.length && events[at].type !== EVENT_ID.POP; item++) at = skipNode(events, at);
-      if (at >= events.length || events[at].type === EVENT_ID.POP) return offset;
-      node = at;
-      offset = startOf(events[at]);
-    } else {
-      return offset;
     }
   }
-  return offset;
+
+  /** Whether the scalar at `at` spells `name`; a plain scalar is compared in place, without a copy. */
+  keyEquals(text: string, at: number, name: string): boolean {
+    const end = this.valueEnd[at];
+    if (end >= 0) return end - this.valueStart[at] === name.length && text.startsWith(name, this.valueStart[at]);
+    const event = this.slow.get(at);
+    return event !== undefined && getScalarValue(text, event) === name;
+  }
+
+  /** Walk `path` from the node at `root`; the offset of the deepest node reached (a key, for mapping entries). */
+  locate(text: string, root: number, path: JsonPath): number {
+    let node = root;
+    let offset = this.start[root];
+    for (const segment of path) {
+      const type = this.type[node];
+      if (type === EVENT_ID.MAPPING) {
+        const name = String(segment);
+        let at = node + 1;
+        let found = -1;
+        while (at < this.size && this.type[at] !== EVENT_ID.POP) {
+          const valueIndex = this.next[at];
+          if (this.type[at] === EVENT_ID.SCALAR && this.keyEquals(text, at, name)) {
+            found = valueIndex;
+            offset = this.start[at];
+            break;
+          }
+          at = valueIndex < this.size ? this.next[valueIndex] : this.size;
+        }
+        if (found < 0 || found >= this.size) return offset;
+        node = found;
+      } else if (type === EVENT_ID.SEQUENCE && typeof segment === 'number') {
+        let at = node + 1;
+        for (let item = 0; item < segment && at < this.size && this.type[at] !== EVENT_ID.POP; item++) at = this.next[at];
+        if (at >= this.size || this.type[at] === EVENT_ID.POP) return offset;
+        node = at;
+        offset = this.start[at];
+      } else {
+        return offset;
+      }
+    }
+    return offset;
+  }
 }
 
-/** The text and events of one file, shared by its documents. */
+/** The text and event table of one file, shared by its documents. */
 class Source {
   readonly lines: LineIndex;
-  constructor(readonly text: string, readonly events: readonly Event[]) {
+  constructor(readonly text: string, readonly table: EventTable) {
     this.lines = new LineIndex(text);
   }
 }
@@ -134,11 +170,11 @@ class Document implements ManifestDocument {
   constructor(private readonly source: Source, readonly index: number, readonly value: unknown, private readonly root: number) {}
 
   get line(): number {
-    return this.root < 0 ? 1 : this.source.lines.lineAt(startOf(this.source.events[this.root]));
+    return this.root < 0 ? 1 : this.source.lines.lineAt(this.source.table.start[this.root]);
   }
 
   lineOf(path: JsonPath): number {
-    return this.root < 0 ? 1 : this.source.lines.lineAt(locate(this.source.text, this.source.events, this.root, path));
+    return this.root < 0 ? 1 : this.source.lines.lineAt(this.source.table.locate(this.source.text, this.root, path));
   }
 }
 
@@ -168,16 +204,17 @@ export function parseManifests(text: string, filename?: string): ParsedFile {
   } catch (error) {
     return { ok: false, problem: problemOf(error, text) };
   }
-  const source = new Source(text, events);
+  const table = new EventTable(events);
+  const source = new Source(text, table);
   const documents: ManifestDocument[] = [];
   let index = 0;
-  for (let at = 0; at < events.length; at++) {
-    if (events[at].type !== EVENT_ID.DOCUMENT) continue;
+  for (let at = 0; at < table.size; at++) {
+    if (table.type[at] !== EVENT_ID.DOCUMENT) continue;
     const root = at + 1;
-    const hasRoot = root < events.length && events[root].type !== EVENT_ID.POP;
+    const hasRoot = root < table.size && table.type[root] !== EVENT_ID.POP;
     documents.push(new Document(source, index, values[index], hasRoot ? root : -1));
     index++;
-    if (hasRoot) at = skipNode(events, root) - 1;
+    at = table.next[at] - 1;
   }
   return { ok: true, documents };
 }
