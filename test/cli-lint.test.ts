@@ -86,6 +86,7 @@ test('bad input: each gets a clear message with file and line; other files are s
     'malformed.yaml': '9 cannot parse: deficient indentation',
     'tabs.yaml': '4 cannot parse: tab characters must not be used in indentation',
     'file.yaml': '- no such file or folder',
+    'latin1.yaml': '- not valid UTF-8 text',
   });
   const notes = Object.fromEntries(output.notes.map((n: any) => [n.file.replace(/^.*\//, ''), `${n.line ?? '-'} ${n.message}`]));
   assert.equal(notes, {
