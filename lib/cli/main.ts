@@ -50,7 +50,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.load().run(rest);
   } catch (error) {
-    if (error instanceof UsageError) {
+    // Bad usage and an unusable config file end the same way: the sentence, no stack trace, exit 2.
+    // (ConfigError is recognised by name so start-up does not load the config module for every command.)
+    if (error instanceof UsageError || (error instanceof Error && error.name === 'ConfigError')) {
       process.stderr.write(`oomguard ${name}: ${error.message}\n`);
       return EXIT.usage;
     }

@@ -23,7 +23,9 @@ export interface ResolvedConfig {
   readonly file?: string;
 }
 
+/** A configuration file that cannot be used: the CLI reports it like bad usage (exit 2). */
 export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
   constructor(readonly file: string, readonly problems: readonly string[]) {
     super(`${file}: invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
   }

@@ -5,7 +5,6 @@
  * input that could not be read, parsed or written (every other file is still fixed and reported).
  */
 import { loadConfig } from '../../config/load';
-import { ConfigError } from '../../config/resolve';
 import type { InputError } from '../../engine/lint-text';
 import { createLinter } from '../../engine/linter';
 import { fixText, type FixResult } from '../../fix/fixer';
@@ -133,16 +132,7 @@ export async function run(argv: string[]): Promise<number> {
   if (format !== 'stylish' && format !== 'json') throw new UsageError(`unknown format "${format}" (use stylish, json)`);
   const dryRun = values['dry-run'] === true;
   const cwd = process.cwd();
-  let config;
-  try {
-    config = loadConfig(cwd, values.config);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`oomguard fix: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const config = loadConfig(cwd, values.config);
   const linter = createLinter({ severities: config.severities, sizing: config.sizing });
   const paths = positionals.length > 0 ? positionals : ['.'];
   if (paths.filter((path) => path === STDIN).length > 1) throw new UsageError('standard input (-) can be given once');

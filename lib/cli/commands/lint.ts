@@ -4,7 +4,6 @@
  * could not be read or parsed (every other file is still linted and reported).
  */
 import { loadConfig } from '../../config/load';
-import { ConfigError } from '../../config/resolve';
 import { collectFiles, displayPath } from '../files';
 import { lintFile } from '../lint-files';
 import { createLinter } from '../../engine/linter';
@@ -51,16 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   if (maxWarnings !== undefined && !(Number.isInteger(maxWarnings) && maxWarnings >= 0)) throw new UsageError('--max-warnings takes a whole number');
 
   const cwd = process.cwd();
-  let config;
-  try {
-    config = loadConfig(cwd, values.config);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`oomguard lint: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const config = loadConfig(cwd, values.config);
   const { files, problems } = collectFiles(positionals.length > 0 ? positionals : ['.'], { ignore: config.ignore, root: config.root, cwd });
 
   const color = values['no-color'] ? false : values.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
