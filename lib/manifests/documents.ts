@@ -28,7 +28,12 @@ export type ParsedFile =
   | { readonly ok: true; readonly documents: readonly ManifestDocument[] }
   | { readonly ok: false; readonly problem: ParseProblem };
 
-/** Limits that keep hostile input (alias bombs, deep nesting) from costing more than a real manifest. */
+/**
+ * Limits that keep hostile input (alias bombs, deep nesting) from costing more than a real manifest:
+ * 100 levels is js-yaml's own default depth and far beyond any Kubernetes object (a CronJob's
+ * container env var sits at depth 12); 1000 aliases per document is more than any manifest in the
+ * shared corpus uses (none uses one) while a "billion laughs" document needs far more.
+ */
 export const PARSE_LIMITS = { maxDepth: 100, maxAliases: 1000 } as const;
 
 /** Lazily built table of line starts, for offset-to-line lookups. */
