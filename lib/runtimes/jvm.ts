@@ -63,13 +63,13 @@ export interface JvmOptions {
  * line, and _JAVA_OPTIONS last (it overrides the command line).
  */
 export function readJvmOptions(container: Container): JvmOptions {
-  // Four rules read the same container's options: parse them once per container.
-  let options = jvmOptionsCache.get(container);
-  if (!options) jvmOptionsCache.set(container, (options = parseJvmOptions(container)));
-  return options;
+  // Four rules read the same container's options one after another: remember the last container only
+  // (a WeakMap would keep every container's entry until a full GC, which a fleet run measurably pays).
+  if (container !== lastJvm.container) lastJvm = { container, options: parseJvmOptions(container) };
+  return lastJvm.options;
 }
 
-const jvmOptionsCache = new WeakMap<Container, JvmOptions>();
+let lastJvm: { container?: Container; options: JvmOptions } = { options: { tokens: [] } };
 
 function parseJvmOptions(container: Container): JvmOptions {
   const tokens = [

@@ -27,12 +27,12 @@ export interface NodeOptions {
 
 /** Node's options from NODE_OPTIONS, then a `node` command line (which wins over NODE_OPTIONS). */
 export function readNodeOptions(container: Container): NodeOptions {
-  let options = nodeOptionsCache.get(container);
-  if (!options) nodeOptionsCache.set(container, (options = parseNodeOptions(container)));
-  return options;
+  // Two rules read the same container's options one after another: remember the last container only.
+  if (container !== lastNode.container) lastNode = { container, options: parseNodeOptions(container) };
+  return lastNode.options;
 }
 
-const nodeOptionsCache = new WeakMap<Container, NodeOptions>();
+let lastNode: { container?: Container; options: NodeOptions } = { options: { tokens: [] } };
 
 function parseNodeOptions(container: Container): NodeOptions {
   const tokens = [...envTokens(container, ['NODE_OPTIONS']), ...(commandLineTokens(container, NODE_BINARY) ?? [])];
