@@ -159,11 +159,13 @@ export function floorMiB(bytes: number): number {
  */
 export function formatQuantity(bytes: number): string {
   if (bytes === 0) return '0';
-  for (const [suffix, size] of [['Ei', 2 ** 60], ['Pi', 2 ** 50], ['Ti', 2 ** 40], ['Gi', GIB], ['Mi', MIB], ['Ki', KIB]] as const) {
+  for (const [suffix, size] of QUANTITY_UNITS) {
     if (bytes % size === 0) return `${bytes / size}${suffix}`;
   }
   return String(bytes);
 }
+
+const QUANTITY_UNITS: readonly (readonly [string, number])[] = [['Ei', 2 ** 60], ['Pi', 2 ** 50], ['Ti', 2 ** 40], ['Gi', GIB], ['Mi', MIB], ['Ki', KIB]];
 
 /** A byte count for a sentence: exact when whole Mi, otherwise Mi with one decimal (`1.5Mi`). */
 export function describeBytes(bytes: number): string {

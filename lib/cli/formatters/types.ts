@@ -29,12 +29,14 @@ export interface FormatterOptions {
 
 export type { FileReport, InputError, LocatedFinding };
 
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
 /** `spec.template.spec.containers[0].resources` from a JSON path. */
 export function pathText(path: readonly (string | number)[]): string {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else text += /^[A-Za-z_$][\w$]*$/.test(segment) ? (text ? `.${segment}` : segment) : `[${JSON.stringify(segment)}]`;
+    else text += IDENTIFIER.test(segment) ? (text ? `.${segment}` : segment) : `[${JSON.stringify(segment)}]`;
   }
   return text;
 }
