@@ -100,6 +100,22 @@ test('bad input: each gets a clear message with file and line; other files are s
   assert.is(output.summary.workloads, 1);
 });
 
+test('a FIFO named like a manifest is refused, not waited on', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oomguard-fifo-'));
+  try {
+    const fifo = join(dir, 'pipe.yaml');
+    const made = spawnSync('mkfifo', [fifo]);
+    if (made.status !== 0) return assert.unreachable(`mkfifo failed: ${made.stderr}`);
+    cpSync(join(RULES, 'memory-limit-missing', 'fail.yaml'), join(dir, 'ok.yaml'));
+    const { status, output } = json(['.'], { cwd: dir });
+    assert.is(status, 2);
+    assert.equal(output.errors, [{ file: 'pipe.yaml', message: 'not a regular file' }]);
+    assert.is(output.summary.workloads, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('stylish: grouped by file, line, severity, message, resource and rule id; a total', () => {
   const result = lint(['test/fixtures/rules/memory-request-not-equal-limit/fail.yaml']);
   assert.is(result.status, 1);

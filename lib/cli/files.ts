@@ -110,7 +110,10 @@ export function decodeManifest(buffer: Buffer): ReadResult {
 export function readManifest(file: string): ReadResult {
   try {
     if (file === STDIN) return decodeManifest(readFileSync(0));
-    const size = statSync(file).size;
+    const stats = statSync(file);
+    // A FIFO or device named *.yaml would block the read forever: refuse anything but a regular file.
+    if (!stats.isFile()) return { ok: false, message: 'not a regular file' };
+    const size = stats.size;
     if (size > MAX_FILE_BYTES) return { ok: false, message: `file is ${size} bytes, over the ${MAX_FILE_BYTES}-byte limit for a manifest` };
     // The common case in one native call (read and decode, as a plain parse would). Only a file that
     // decodes with a NUL or a replacement character is read again as bytes to say exactly what is wrong.
