@@ -252,7 +252,7 @@ test('unknown container list, peak annotation or memory limit blocks the check; 
 
   const peak = clone();
   peak.metadata.annotations['oomguard.io/peak-rss'] = UNKNOWN;
-  assert.match((await run(limitMissing, type, peak)).cannotRun ?? '', 'metadata.annotations.oomguard.io/peak-rss is computed from other resources');
+  assert.match((await run(limitMissing, type, peak)).cannotRun ?? '', 'metadata.annotations["oomguard.io/peak-rss"] is computed from other resources');
 
   const limit = clone();
   limit.spec.template.spec.containers[0].resources = { limits: { memory: UNKNOWN } };

@@ -3,20 +3,14 @@
  * rule, with the rule's summary as recommendation and its remediation as fix (both from rule metadata,
  * the single source). No cdk8s import, so the cdk8s-cli plugin loads without the construct library.
  */
-import type { JsonPath } from '../core/workload';
+import { formatJsonPath, type JsonPath } from '../core/workload';
 import type { Finding, Linter } from '../engine/linter';
 import { RULES_BY_ID } from '../rules';
 import type { Severity } from '../rules/types';
 
 /** `spec.template.spec.containers[0].resources.requests.memory` */
 export function formatPath(path: JsonPath): string {
-  let text = '';
-  for (const part of path) {
-    if (typeof part === 'number') text += `[${part}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) text += text ? `.${part}` : part;
-    else text += `[${JSON.stringify(part)}]`;
-  }
-  return text || '(document)';
+  return formatJsonPath(path) || '(document)';
 }
 
 /** A finding with where it came from. */

@@ -8,7 +8,7 @@
 import { describeBytes, formatQuantity } from '../core/quantity';
 import { PROFILES } from '../runtimes';
 import { ANNOTATION } from '../rules/types';
-import { sizeContainer, type EnvEntry } from '../generate/container';
+import { mergeEnvWith, sizeContainer, type EnvEntry } from '../generate/container';
 import { PROBE_TIMINGS, probesFor, type ProbePaths } from '../generate/probes';
 import { DEFAULT_SIZING, recommend, type Recommendation } from '../sizing/formula';
 import { fillTemplate, type Runtime } from './runtime';
@@ -41,13 +41,7 @@ function startupProbe(port: number, paths: ProbePaths = {}): Record<string, unkn
 
 /** Replace same-named variables (a custom runtime's single-valued settings), append the others. */
 function replaceEnv(env: readonly EnvEntry[], generated: readonly EnvEntry[]): EnvEntry[] {
-  const result = env.map((entry) => ({ ...entry }));
-  for (const setting of generated) {
-    const existing = result.find((entry) => entry.name === setting.name);
-    if (existing) existing.value = setting.value;
-    else result.push({ ...setting });
-  }
-  return result;
+  return mergeEnvWith(env, generated, () => true);
 }
 
 export function planContainer(input: ContainerPlanInput): ContainerPlan {

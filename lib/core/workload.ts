@@ -8,6 +8,18 @@ import { parseQuantity, type QuantityParse } from './quantity';
 /** A path into a parsed document: mapping keys and sequence indexes. */
 export type JsonPath = readonly (string | number)[];
 
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** `spec.template.spec.containers[0].metadata.annotations["oomguard.io/runtime"]`, for messages and reports. */
+export function formatJsonPath(path: JsonPath): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else text += IDENTIFIER.test(segment) ? (text ? `.${segment}` : segment) : `[${JSON.stringify(segment)}]`;
+  }
+  return text;
+}
+
 /**
  * - `app`: `spec.containers`
  * - `init`: `spec.initContainers` that run to completion before the app starts

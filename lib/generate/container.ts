@@ -40,12 +40,20 @@ export interface SizedContainer {
   readonly annotations: Readonly<Record<string, string>>;
 }
 
+/** Merge generated settings into env entries with the runtime's rule for superseded options. */
 export function mergeEnvEntries(runtime: RuntimeId, env: readonly EnvEntry[], generated: readonly EnvEntry[]): EnvEntry[] {
-  const profile = PROFILES[runtime];
+  return mergeEnvWith(env, generated, PROFILES[runtime].supersedes);
+}
+
+/**
+ * Merge generated settings into env entries: a variable already set keeps its options except those
+ * `supersedes` drops, then gets the generated ones; other generated variables are appended.
+ */
+export function mergeEnvWith(env: readonly EnvEntry[], generated: readonly EnvEntry[], supersedes: (token: string) => boolean): EnvEntry[] {
   const result = env.map((entry) => ({ ...entry }));
   for (const setting of generated) {
     const existing = result.find((entry) => entry.name === setting.name);
-    if (existing) existing.value = mergeOptions(existing.value, setting.value, profile.supersedes);
+    if (existing) existing.value = mergeOptions(existing.value, setting.value, supersedes);
     else result.push({ ...setting });
   }
   return result;

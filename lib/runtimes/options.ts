@@ -99,5 +99,6 @@ export function replaceToken(text: string, token: string, replacement: string): 
  */
 export function mergeOptions(existing: string | undefined, generated: string, supersedes: (token: string) => boolean): string {
   const kept = splitOptions(existing ?? '').filter((token) => !supersedes(token));
-  return [...kept, ...splitOptions(generated)].join(' ');
+  // Nothing of the old value survives: the generated value is used exactly as written.
+  return kept.length === 0 ? generated : [...kept, ...splitOptions(generated)].join(' ');
 }

@@ -8,7 +8,8 @@ import type { EnforcementLevel, ReportViolation, ResourceValidationArgs, Resourc
 import { ANNOTATION, RULES, createLinter, extractWorkloads, isRuntimeId, type JsonPath, type Linter, type Rule, type SeveritySetting, type Workload } from '../../lib';
 import { annotationFor } from '../../lib/engine/context';
 import { SIZING_CONFIG_SCHEMA, sizingFromConfig, type SizingPolicyConfig } from './config';
-import { CheckBlockedError, POD_BEARING_TYPES, formatPath, manifestOf, type PodBearingType, type UnknownInput } from './resources';
+import { formatJsonPath } from '../../lib/core/workload';
+import { CheckBlockedError, POD_BEARING_TYPES, manifestOf, type PodBearingType, type UnknownInput } from './resources';
 
 /**
  * Enforcement from the rule's default severity: an error blocks `pulumi up` (mandatory), a warning or
@@ -83,7 +84,7 @@ export function unknownImpact(type: PodBearingType, unknowns: readonly UnknownIn
 }
 
 function describeUnknowns(unknowns: readonly UnknownInput[]): string {
-  const paths = unknowns.map((unknown) => formatPath(unknown.path));
+  const paths = unknowns.map((unknown) => formatJsonPath(unknown.path));
   const shown = paths.length > 3 ? [...paths.slice(0, 3), `${paths.length - 3} more`] : paths;
   return `${shown.join(', ')} ${paths.length === 1 ? 'is' : 'are'} computed from other resources and unknown until they exist`;
 }
@@ -102,7 +103,7 @@ function containerName(manifest: Record<string, unknown>, path: JsonPath): strin
 /** The container's name as written, else its position (`containers[0]`). */
 function containerLabel(manifest: Record<string, unknown>, path: JsonPath): string {
   const name = containerName(manifest, path);
-  return name !== undefined ? `container "${name}"` : formatPath(path.slice(-2));
+  return name !== undefined ? `container "${name}"` : formatJsonPath(path.slice(-2));
 }
 
 /**

@@ -30,6 +30,11 @@ function templated(apiVersion: string, kind: string): PodBearingType {
   return { apiVersion, kind, podSpecPath: TEMPLATE_SPEC, templateMetadataPath: TEMPLATE_METADATA };
 }
 
+function cronJob(apiVersion: string): PodBearingType {
+  const template = ['spec', 'jobTemplate', 'spec', 'template'];
+  return { apiVersion, kind: 'CronJob', podSpecPath: [...template, 'spec'], templateMetadataPath: [...template, 'metadata'] };
+}
+
 /**
  * Every pod-bearing type in `@pulumi/kubernetes` 4.x, the current versions first. The beta API
  * versions are still resource types in the SDK (deprecated, served by old clusters), so they are
@@ -44,12 +49,7 @@ export const POD_BEARING_TYPES: ReadonlyMap<string, PodBearingType> = new Map<st
   ['kubernetes:core/v1:Pod', { apiVersion: 'v1', kind: 'Pod', podSpecPath: ['spec'], templateMetadataPath: ['metadata'] }],
   ['kubernetes:core/v1:ReplicationController', templated('v1', 'ReplicationController')],
   ['kubernetes:batch/v1:Job', templated('batch/v1', 'Job')],
-  ['kubernetes:batch/v1:CronJob', {
-    apiVersion: 'batch/v1',
-    kind: 'CronJob',
-    podSpecPath: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-    templateMetadataPath: ['spec', 'jobTemplate', 'spec', 'template', 'metadata'],
-  }],
+  ['kubernetes:batch/v1:CronJob', cronJob('batch/v1')],
   ['kubernetes:apps/v1beta1:Deployment', templated('apps/v1beta1', 'Deployment')],
   ['kubernetes:apps/v1beta1:StatefulSet', templated('apps/v1beta1', 'StatefulSet')],
   ['kubernetes:apps/v1beta2:Deployment', templated('apps/v1beta2', 'Deployment')],
@@ -59,12 +59,7 @@ export const POD_BEARING_TYPES: ReadonlyMap<string, PodBearingType> = new Map<st
   ['kubernetes:extensions/v1beta1:Deployment', templated('extensions/v1beta1', 'Deployment')],
   ['kubernetes:extensions/v1beta1:DaemonSet', templated('extensions/v1beta1', 'DaemonSet')],
   ['kubernetes:extensions/v1beta1:ReplicaSet', templated('extensions/v1beta1', 'ReplicaSet')],
-  ['kubernetes:batch/v1beta1:CronJob', {
-    apiVersion: 'batch/v1beta1',
-    kind: 'CronJob',
-    podSpecPath: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-    templateMetadataPath: ['spec', 'jobTemplate', 'spec', 'template', 'metadata'],
-  }],
+  ['kubernetes:batch/v1beta1:CronJob', cronJob('batch/v1beta1')],
 ]);
 
 /** An input that is unknown during preview, with the error the policy server's proxy raised for it. */
@@ -143,9 +138,4 @@ export function manifestOf(type: PodBearingType, props: Record<string, unknown>)
     manifest: { ...copy, apiVersion: typeof copy.apiVersion === 'string' ? copy.apiVersion : type.apiVersion, kind: type.kind },
     unknowns,
   };
-}
-
-/** `spec.template.spec.containers[0].env[1].value` */
-export function formatPath(path: JsonPath): string {
-  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
 }

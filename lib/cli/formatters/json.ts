@@ -2,7 +2,8 @@
  * `--format json`: one JSON object, `{"findings": [...], "errors": [...], "summary": {...}}`, whose
  * findings are written as each file is linted so a fleet's output never sits in memory whole.
  */
-import { pathText, type Formatter, type FormatterOptions, type LocatedFinding } from './types';
+import { formatJsonPath } from '../../core/workload';
+import { type Formatter, type FormatterOptions, type LocatedFinding } from './types';
 
 export function toJson(finding: LocatedFinding) {
   return {
@@ -14,7 +15,7 @@ export function toJson(finding: LocatedFinding) {
     resource: finding.resource,
     container: finding.container ?? null,
     document: finding.document,
-    path: pathText(finding.path),
+    path: formatJsonPath(finding.path),
     fixable: finding.fix !== undefined,
   };
 }

@@ -29,18 +29,6 @@ export interface FormatterOptions {
 
 export type { FileReport, InputError, LocatedFinding };
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
-/** `spec.template.spec.containers[0].resources` from a JSON path. */
-export function pathText(path: readonly (string | number)[]): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else text += IDENTIFIER.test(segment) ? (text ? `.${segment}` : segment) : `[${JSON.stringify(segment)}]`;
-  }
-  return text;
-}
-
 export function resourceText(finding: LocatedFinding): string {
   const { kind, name, namespace } = finding.resource;
   return `${kind}/${namespace ? `${namespace}/` : ''}${name}`;
