@@ -60,13 +60,11 @@ function main(): void {
     const small = join(work, 'fleet-2000');
     writeFleet(big, 200, 100);
     writeFleet(small, 20, 100);
-    const single = join(work, 'single.yaml');
     writeFleet(join(work, 'one'), 1, 1);
     const results: Record<string, unknown> = {
       machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
       date: new Date().toISOString(),
     };
-    void single;
 
     const lint = compare(RUNS, [join(DIST, 'bench', 'baseline-child.js'), big], [CLI, 'lint', '--format', 'json', big]);
     results.lintVsParse = { ...lint, target: 1.5, documents: 20000, files: 200 };

@@ -224,11 +224,7 @@ function diagnoseContainer(subject: Subject, workload: Workload, container: Cont
     ? ` It has restarted ${status.restartCount} time${status.restartCount === 1 ? '' : 's'}${status.waitingReason === 'CrashLoopBackOff' ? ' and is in CrashLoopBackOff (the kubelet waits up to 5 minutes between restarts)' : ''}.`
     : '';
   return {
-    source: subject.source,
-    pod: { name: subject.pod.name, ...(subject.pod.namespace ? { namespace: subject.pod.namespace } : {}) },
-    container: container.name,
-    role: container.role,
-    image: container.image,
+    ...identify(subject, container),
     verdict: base.verdict,
     severity: base.severity,
     title: base.title,
@@ -248,6 +244,17 @@ function diagnoseContainer(subject: Subject, workload: Workload, container: Cont
   };
 }
 
+/** The fields naming what a diagnosis is about. */
+function identify(subject: Subject, container: Container) {
+  return {
+    source: subject.source,
+    pod: { name: subject.pod.name, ...(subject.pod.namespace ? { namespace: subject.pod.namespace } : {}) },
+    container: container.name,
+    role: container.role,
+    image: container.image,
+  };
+}
+
 /** The kubelet's memory-pressure eviction, which is about the request, not the limit. */
 function diagnoseEviction(subject: Subject, findings: Finding[]): Diagnosis | undefined {
   if (subject.pod.reason !== 'Evicted') return undefined;
@@ -258,11 +265,7 @@ function diagnoseEviction(subject: Subject, findings: Finding[]): Diagnosis | un
   const own = findings.filter((f) => f.container === container.name && MEMORY_RULE.test(f.ruleId)).map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: f.message }));
   const status = subject.statuses.get(container.name);
   return {
-    source: subject.source,
-    pod: { name: subject.pod.name, ...(subject.pod.namespace ? { namespace: subject.pod.namespace } : {}) },
-    container: container.name,
-    role: container.role,
-    image: container.image,
+    ...identify(subject, container),
     verdict: 'evicted',
     severity: 'error',
     title: memory ? 'evicted by the kubelet: the node ran low on memory' : 'evicted by the kubelet',

@@ -3,7 +3,7 @@
  * line. Pure (text in, report out) so the CLI, the pre-commit hook, the fixer and the cdk8s plugin
  * share it.
  */
-import { extractWorkloads, isKubernetesObject, type JsonPath, type ResourceRef } from '../core/workload';
+import { extractWorkloads, isKubernetesObject } from '../core/workload';
 import { parseManifests } from '../manifests/documents';
 import type { Linter, PlacedFinding } from './linter';
 
@@ -61,4 +61,3 @@ export function lintText(text: string, file: string, linter: Linter): FileReport
   return { file, findings, errors: [], notes, documents, workloads, containers };
 }
 
-export type { JsonPath, ResourceRef };
