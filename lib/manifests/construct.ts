@@ -1,0 +1,131 @@
+/**
+ * Build the values of the documents from js-yaml's events in the same pass that records the event
+ * table, for the YAML that manifests are written in: block and flow collections, plain, quoted and
+ * block scalars, no tags, anchors or aliases. Anything else (a tag, an anchor, an alias, a mapping or
+ * sequence used as a key, a repeated key, a `__proto__` key) is left to js-yaml's own
+ * `constructFromEvents`, which then either builds the same values or throws its own error; so values
+ * and errors are js-yaml's in every case (test/construct.test.ts compares both over every manifest of
+ * the shared corpus and the fixtures).
+ *
+ * Why: js-yaml's constructor is generic over schemas and tags (a tag lookup, a result object and a
+ * dispatch per node), about a third of the cost of loading a manifest; the common case needs none of
+ * that (bench/run.ts, docs/performance.md).
+ *
+ * Scalars resolve exactly as in js-yaml's default CORE_SCHEMA: a plain scalar goes through the
+ * schema's implicit tags in the schema's order, narrowed by each tag's declared first characters
+ * (js-yaml narrows the same way); quoted and block scalars are strings.
+ */
+import { CORE_SCHEMA, EVENT_ID, NOT_RESOLVED, SCALAR_STYLE, getScalarValue, type Event, type ScalarEvent, type ScalarTagDefinition } from 'js-yaml';
+import type { EventTable } from './event-table';
+
+const { MAPPING, SEQUENCE, SCALAR, DOCUMENT, POP } = EVENT_ID;
+const NO_RANGE = -1;
+
+/** The schema's implicit scalar tags, by the first character they may match ('' for an empty scalar). */
+const implicit = (() => {
+  const tags = CORE_SCHEMA.tags.filter((tag): tag is ScalarTagDefinition => tag.nodeKind === 'scalar' && tag.implicit);
+  const byFirst = new Map<string, ScalarTagDefinition[]>();
+  const anyFirst = tags.filter((tag) => tag.implicitFirstChars === null);
+  for (const tag of tags) {
+    for (const first of tag.implicitFirstChars ?? []) {
+      if (!byFirst.has(first)) byFirst.set(first, tags.filter((candidate) => candidate.implicitFirstChars === null || candidate.implicitFirstChars.includes(first)));
+    }
+  }
+  return { byFirst, anyFirst };
+})();
+
+/** Resolve a plain scalar's text to a value the way CORE_SCHEMA does. */
+function resolvePlain(source: string): unknown {
+  const candidates = implicit.byFirst.get(source.charAt(0)) ?? implicit.anyFirst;
+  for (let index = 0; index < candidates.length; index++) {
+    const tag = candidates[index];
+    const value = tag.resolve(source, false, tag.tagName);
+    if (value !== NOT_RESOLVED) return value;
+  }
+  return source;
+}
+
+function scalarValue(text: string, event: ScalarEvent): unknown {
+  const source = event.valueStart === NO_RANGE ? '' : event.fast ? text.slice(event.valueStart, event.valueEnd) : getScalarValue(text, event);
+  return event.style === SCALAR_STYLE.PLAIN ? resolvePlain(source) : source;
+}
+
+/** Marks a document's frame on the stack of open nodes. */
+const DOCUMENT_FRAME = Symbol('document');
+type Frame = typeof DOCUMENT_FRAME | unknown[] | Record<string, unknown>;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Record every event into `table` and build the documents' values. Returns undefined when the text
+ * uses YAML this path leaves to js-yaml (see above); the table is complete either way.
+ */
+export function recordAndConstruct(events: readonly Event[], text: string, table: EventTable): unknown[] | undefined {
+  const documents: unknown[] = [];
+  const frames: Frame[] = [];
+  /** The key waiting for its value, per open mapping; undefined when the next scalar is a key. */
+  const keys: (string | undefined)[] = [];
+  let documentValue: unknown;
+  let at = 0;
+  for (; at < events.length; at++) {
+    const event = events[at];
+    table.record(at, event);
+    let value: unknown;
+    switch (event.type) {
+      case DOCUMENT:
+        frames.push(DOCUMENT_FRAME);
+        keys.push(undefined);
+        documentValue = undefined;
+        continue;
+      case MAPPING:
+      case SEQUENCE:
+        if (event.anchorStart !== NO_RANGE || event.tagStart !== NO_RANGE) return finishTable(events, at + 1, table);
+        frames.push(event.type === MAPPING ? {} : []);
+        keys.push(undefined);
+        continue;
+      case SCALAR:
+        if (event.anchorStart !== NO_RANGE || event.tagStart !== NO_RANGE) return finishTable(events, at + 1, table);
+        value = scalarValue(text, event);
+        break;
+      case POP: {
+        const frame = frames.pop();
+        const pendingKey = keys.pop();
+        if (pendingKey !== undefined) return finishTable(events, at + 1, table);
+        if (frame === DOCUMENT_FRAME) {
+          documents.push(documentValue);
+          continue;
+        }
+        value = frame;
+        break;
+      }
+      default:
+        // An alias: js-yaml resolves it against its anchors and counts it against maxAliases.
+        return finishTable(events, at + 1, table);
+    }
+    const depth = frames.length - 1;
+    const parent = frames[depth];
+    if (parent === DOCUMENT_FRAME) {
+      documentValue = value;
+    } else if (Array.isArray(parent)) {
+      parent.push(value);
+    } else {
+      const key = keys[depth];
+      if (key === undefined) {
+        if (typeof value === 'object' && value !== null) return finishTable(events, at + 1, table);
+        const name = String(value);
+        if (name === '__proto__') return finishTable(events, at + 1, table);
+        keys[depth] = name;
+      } else {
+        if (hasOwn.call(parent, key)) return finishTable(events, at + 1, table);
+        (parent as Record<string, unknown>)[key] = value;
+        keys[depth] = undefined;
+      }
+    }
+  }
+  return documents;
+}
+
+function finishTable(events: readonly Event[], from: number, table: EventTable): undefined {
+  for (let at = from; at < events.length; at++) table.record(at, events[at]);
+  return undefined;
+}

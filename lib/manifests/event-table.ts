@@ -1,0 +1,115 @@
+/**
+ * js-yaml's parser events reduced to what finding a line needs, in typed arrays: the event objects
+ * become garbage as soon as the values are built (instead of living while the file is linted), and
+ * skipping a subtree is one lookup instead of a walk.
+ */
+import { EVENT_ID, getScalarValue, type Event, type ScalarEvent } from 'js-yaml';
+import type { JsonPath } from '../core/workload';
+
+const { MAPPING, SEQUENCE, SCALAR, ALIAS, DOCUMENT, POP } = EVENT_ID;
+
+/** Where a node's text starts: its anchor or tag when it has one, else its value. */
+function startOf(event: Event): number {
+  switch (event.type) {
+    case MAPPING:
+    case SEQUENCE:
+      return event.anchorStart >= 0 ? Math.min(event.start, event.anchorStart) : event.start;
+    case SCALAR:
+      return event.anchorStart >= 0 ? event.anchorStart : event.tagStart >= 0 ? event.tagStart : event.valueStart;
+    case ALIAS:
+      return event.anchorStart;
+    default:
+      return -1;
+  }
+}
+
+export class EventTable {
+  readonly size: number;
+  readonly type: Uint8Array;
+  /** Offset where the node starts (its anchor or tag when it has one). */
+  readonly start: Int32Array;
+  /** Index just past the node (past its closing event for a mapping or sequence). */
+  readonly next: Int32Array;
+  /** For a scalar whose text is its value: where the value ends; -1 otherwise. */
+  readonly valueEnd: Int32Array;
+  readonly valueStart: Int32Array;
+  /** Scalars with escapes or folding, decoded on demand. */
+  readonly slow = new Map<number, ScalarEvent>();
+  /** Indexes of the collections recorded but not yet closed. */
+  private readonly open: number[] = [];
+
+  constructor(size: number) {
+    this.size = size;
+    this.type = new Uint8Array(size);
+    this.start = new Int32Array(size);
+    this.next = new Int32Array(size);
+    this.valueStart = new Int32Array(size);
+    this.valueEnd = new Int32Array(size).fill(-1);
+  }
+
+  /** Record the event at index `at`; events are recorded in order, each once. */
+  record(at: number, event: Event): void {
+    this.type[at] = event.type;
+    this.start[at] = startOf(event);
+    this.next[at] = at + 1;
+    switch (event.type) {
+      case MAPPING:
+      case SEQUENCE:
+      case DOCUMENT:
+        this.open.push(at);
+        break;
+      case POP: {
+        const opened = this.open.pop();
+        if (opened !== undefined) this.next[opened] = at + 1;
+        break;
+      }
+      case SCALAR:
+        this.valueStart[at] = event.valueStart;
+        if (event.fast) this.valueEnd[at] = event.valueEnd;
+        else this.slow.set(at, event);
+        break;
+    }
+  }
+
+  /** Whether the scalar at `at` spells `name`; a plain scalar is compared in place, without a copy. */
+  keyEquals(text: string, at: number, name: string): boolean {
+    const end = this.valueEnd[at];
+    if (end >= 0) return end - this.valueStart[at] === name.length && text.startsWith(name, this.valueStart[at]);
+    const event = this.slow.get(at);
+    return event !== undefined && getScalarValue(text, event) === name;
+  }
+
+  /** Walk `path` from the node at `root`; the offset of the deepest node reached (a key, for mapping entries). */
+  locate(text: string, root: number, path: JsonPath): number {
+    let node = root;
+    let offset = this.start[root];
+    for (const segment of path) {
+      const type = this.type[node];
+      if (type === MAPPING) {
+        const name = String(segment);
+        let at = node + 1;
+        let found = -1;
+        while (at < this.size && this.type[at] !== POP) {
+          const valueIndex = this.next[at];
+          if (this.type[at] === SCALAR && this.keyEquals(text, at, name)) {
+            found = valueIndex;
+            offset = this.start[at];
+            break;
+          }
+          at = valueIndex < this.size ? this.next[valueIndex] : this.size;
+        }
+        if (found < 0 || found >= this.size) return offset;
+        node = found;
+      } else if (type === SEQUENCE && typeof segment === 'number') {
+        let at = node + 1;
+        for (let item = 0; item < segment && at < this.size && this.type[at] !== POP; item++) at = this.next[at];
+        if (at >= this.size || this.type[at] === POP) return offset;
+        node = at;
+        offset = this.start[at];
+      } else {
+        return offset;
+      }
+    }
+    return offset;
+  }
+}
