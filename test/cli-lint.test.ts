@@ -42,6 +42,39 @@ test('json: exact findings with file, line, resource and container; exit 1 on er
   assert.is(output.summary.errorCount, 2);
 });
 
+test('json: each finding is written exactly as JSON.stringify gives it (escapes, unicode, no container)', () => {
+  const { createJsonFormatter, toJson } = require('../lib/cli/formatters/json') as typeof import('../lib/cli/formatters/json');
+  const resource = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'we"b\\é\u2028', namespace: 'n' };
+  const base = { severity: 'error' as const, resource, document: 1, file: 'dir/"odd"\tname.yaml' };
+  const findings = [
+    { ...base, ruleId: 'memory-limit-missing', message: 'container "a\nb" has no limit', line: 3, path: ['spec', 'containers', 0, 'resources'], container: 'a\nb' },
+    { ...base, ruleId: 'invalid-annotation', message: 'annotation x', line: 7, path: ['metadata', 'annotations', 'oomguard.io/peak-rss'], fix: { description: 'd', edits: [] } },
+  ];
+  let text = '';
+  const formatter = createJsonFormatter({ out: (chunk) => (text += chunk), color: false });
+  formatter.file({ file: base.file, findings, errors: [], notes: [], documents: 2, workloads: 2, containers: 2 });
+  formatter.end({ files: 1, documents: 2, workloads: 2, containers: 2, errorCount: 2, warningCount: 0, infoCount: 0, fixableCount: 1, inputErrors: [] });
+  const lines = text.split('\n');
+  assert.is(lines[1], `${JSON.stringify(toJson(findings[0]))},`);
+  assert.is(lines[2], JSON.stringify(toJson(findings[1])));
+  assert.is(JSON.parse(text).findings[1].container, null);
+  assert.is(JSON.parse(text).findings[1].path, 'metadata.annotations["oomguard.io/peak-rss"]');
+});
+
+test('a reader that stops early (| head) drops the rest of the output quietly and still exits with the lint exit code', () => {
+  const { writeFleet } = require('../bench/fleet') as typeof import('../bench/fleet');
+  const dir = mkdtempSync(join(tmpdir(), 'oomguard-pipe-'));
+  try {
+    writeFleet(dir, 4, 100); // about 200 KB of JSON: more than a pipe holds, so the writer meets EPIPE
+    const result = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" lint -f json "${dir}" | head -c 20 >/dev/null; echo "oomguard exited \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8', timeout: 30_000 });
+    assert.is(result.error, undefined);
+    assert.not.match(result.stderr, /EPIPE|Error|\s+at /);
+    assert.match(result.stderr, /^oomguard exited 1\n$/); // the run finished: the fleet has error-level findings
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('exit 0 for a clean file, warnings only still 0, --max-warnings turns them into 1', () => {
   assert.is(lint(['test/fixtures/rules/memory-limit-below-peak/pass.yaml']).status, 0);
   const warnings = json(['test/fixtures/rules/node-heap-unset/fail.yaml']);

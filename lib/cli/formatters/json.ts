@@ -24,6 +24,12 @@ export function createJsonFormatter({ out }: FormatterOptions): Formatter {
   let first = true;
   // Notes (documents skipped as not Kubernetes, empty files) are few; they follow the findings.
   const notes: unknown[] = [];
+  // A file's findings share its name and, per workload, one resource: each is quoted once, not per
+  // finding (the same text JSON.stringify(toJson(finding)) gives, built without the throwaway object).
+  let file: string | undefined;
+  let fileJson = '';
+  let resource: LocatedFinding['resource'] | undefined;
+  let resourceJson = '';
   out('{"findings":[');
   return {
     file(report) {
@@ -31,7 +37,13 @@ export function createJsonFormatter({ out }: FormatterOptions): Formatter {
       if (report.findings.length === 0) return;
       let chunk = '';
       for (const finding of report.findings) {
-        chunk += (first ? '\n' : ',\n') + JSON.stringify(toJson(finding));
+        if (finding.file !== file) fileJson = JSON.stringify((file = finding.file));
+        if (finding.resource !== resource) resourceJson = JSON.stringify((resource = finding.resource));
+        chunk +=
+          `${first ? '\n' : ',\n'}{"ruleId":${JSON.stringify(finding.ruleId)},"severity":${JSON.stringify(finding.severity)},` +
+          `"message":${JSON.stringify(finding.message)},"file":${fileJson},"line":${finding.line},"resource":${resourceJson},` +
+          `"container":${finding.container === undefined ? 'null' : JSON.stringify(finding.container)},"document":${finding.document},` +
+          `"path":${JSON.stringify(formatJsonPath(finding.path))},"fixable":${finding.fix !== undefined}}`;
         first = false;
       }
       out(chunk);
