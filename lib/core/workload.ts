@@ -151,10 +151,19 @@ class AnnotationField extends LazyPath implements Annotation {
 }
 
 class Quantity extends LazyPath implements QuantityField {
-  readonly parsed: QuantityParse;
+  private parse: QuantityParse | undefined;
   constructor(readonly raw: unknown, base: JsonPath, section: string, name: string) {
     super(base, ['resources', section, name]);
-    this.parsed = parseQuantity(raw);
+  }
+  /** Parsed when a rule reads it: the CPU quantities, for one, are read only by an opt-in rule. */
+  get parsed(): QuantityParse {
+    return (this.parse ??= parseQuantity(this.raw));
+  }
+}
+
+class Probe extends LazyPath implements ProbeField {
+  constructor(readonly probe: Readonly<Record<string, unknown>>, base: JsonPath, key: string) {
+    super(base, [key]);
   }
 }
 
@@ -180,7 +189,7 @@ function quantityField(resources: unknown, section: 'limits' | 'requests', name:
 
 function probeField(container: Obj, key: string, path: JsonPath): ProbeField | undefined {
   const probe = container[key];
-  return isObject(probe) ? { probe, path: [...path, key] } : undefined;
+  return isObject(probe) ? new Probe(probe, path, key) : undefined;
 }
 
 function readContainer(raw: unknown, role: ContainerRole, path: JsonPath): Container | undefined {

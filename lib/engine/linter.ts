@@ -66,13 +66,13 @@ export function formatMessage(template: string, data: Readonly<Record<string, st
 
 const compiledTemplates = new Map<string, string[]>();
 
-/** Suppressed rule ids of a workload: only those whose annotation gives a non-empty reason. */
-function suppressions(workload: Workload): Set<string> {
-  const suppressed = new Set<string>();
+/** Suppressed rule ids of a workload (undefined for none): only those whose annotation gives a non-empty reason. */
+function suppressions(workload: Workload): Set<string> | undefined {
+  let suppressed: Set<string> | undefined;
   for (const [key, annotation] of workload.annotations) {
     if (!key.startsWith(ANNOTATION.ignorePrefix)) continue;
     if (typeof annotation.value === 'string' && annotation.value.trim().length > 0) {
-      suppressed.add(key.slice(ANNOTATION.ignorePrefix.length));
+      (suppressed ??= new Set<string>()).add(key.slice(ANNOTATION.ignorePrefix.length));
     }
   }
   return suppressed;
@@ -88,6 +88,26 @@ export function createLinter(options: LinterOptions = {}): Linter {
     .filter((entry): entry is { rule: Rule; severity: Severity } => entry.severity !== 'off');
   const containerRules = active.filter((entry) => entry.rule.checkContainer);
   const workloadRules = active.filter((entry) => entry.rule.checkWorkload);
+  type Active = { rule: Rule; severity: Severity };
+  // Which rules apply depends only on the workload class, the container role and the runtime: the
+  // lists are built once per combination seen, not filtered again for every container of a fleet.
+  const applicable = new Map<string, readonly Active[]>();
+  const rulesFor = (workloadClass: Workload['workloadClass'], role: string, runtime: string | undefined): readonly Active[] => {
+    const key = `${workloadClass}/${role}/${runtime ?? ''}`;
+    let list = applicable.get(key);
+    if (!list) {
+      list = containerRules.filter(({ rule: { meta: { scope } } }) =>
+        scope.workloadClasses.includes(workloadClass) && (scope.roles as readonly string[]).includes(role) && (!scope.runtimes || (runtime !== undefined && (scope.runtimes as readonly string[]).includes(runtime))));
+      applicable.set(key, list);
+    }
+    return list;
+  };
+  const workloadRulesFor = (workloadClass: Workload['workloadClass']) => {
+    const key = workloadClass;
+    let list = applicable.get(key);
+    if (!list) applicable.set(key, (list = workloadRules.filter(({ rule }) => rule.meta.scope.workloadClasses.includes(workloadClass))));
+    return list;
+  };
 
   function lintWorkload(workload: Workload, placement?: Placement): Finding[] {
     const findings: Finding[] = [];
@@ -113,17 +133,14 @@ export function createLinter(options: LinterOptions = {}): Linter {
       }
       findings.push(finding);
     };
-    for (const { rule, severity } of workloadRules) {
-      if (suppressed.has(rule.meta.id) || !rule.meta.scope.workloadClasses.includes(workload.workloadClass)) continue;
+    for (const { rule, severity } of workloadRulesFor(workload.workloadClass)) {
+      if (suppressed !== undefined && suppressed.has(rule.meta.id)) continue;
       for (const report of rule.checkWorkload!({ workload, sizing, ruleIds })) push(rule, severity, report);
     }
     for (const container of workload.containers) {
       const context = containerContext(workload, container, sizing);
-      for (const { rule, severity } of containerRules) {
-        const { scope } = rule.meta;
-        if (suppressed.has(rule.meta.id)) continue;
-        if (!scope.workloadClasses.includes(workload.workloadClass) || !scope.roles.includes(container.role)) continue;
-        if (scope.runtimes && (!context.runtime || !scope.runtimes.includes(context.runtime.runtime))) continue;
+      for (const { rule, severity } of rulesFor(workload.workloadClass, container.role, context.runtime?.runtime)) {
+        if (suppressed !== undefined && suppressed.has(rule.meta.id)) continue;
         for (const report of rule.checkContainer!(context)) push(rule, severity, report, container.name);
       }
     }

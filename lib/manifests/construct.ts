@@ -9,7 +9,7 @@
  *
  * Why: js-yaml's constructor is generic over schemas and tags (a tag lookup, a result object and a
  * dispatch per node), about a third of the cost of loading a manifest; the common case needs none of
- * that (bench/run.ts, docs/performance.md).
+ * that (bench/run.ts; README, Performance).
  *
  * Scalars resolve exactly as in js-yaml's default CORE_SCHEMA: a plain scalar goes through the
  * schema's implicit tags in the schema's order, narrowed by each tag's declared first characters

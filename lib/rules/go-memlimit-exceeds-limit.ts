@@ -32,22 +32,22 @@ export default defineRule({
     const current = readGoMemLimit(container);
     if (!current) return [];
     const ceiling = limitBytes - overheadBytes;
-    const common = { container: container.name, limit: describeBytes(limitBytes), overhead: describeBytes(overheadBytes), ceiling: describeBytes(Math.max(0, ceiling)) };
-    const fix = ceiling >= 8 * 1024 * 1024
-      ? { description: `set GOMEMLIMIT=${floorMiB(ceiling)}MiB`, edits: [{ op: 'set' as const, path: [...current.variable.path, 'value'], value: `${floorMiB(ceiling)}MiB` }] }
-      : undefined;
+    // Message figures and the fix are built only for a finding: most Go containers of a fleet have none.
+    const common = () => ({ container: container.name, limit: describeBytes(limitBytes), overhead: describeBytes(overheadBytes), ceiling: describeBytes(Math.max(0, ceiling)) });
     if (current.variable.value === undefined) {
       const bytes = fromResourceField(current.variable.valueFrom, limitBytes);
       if (bytes === undefined || bytes <= ceiling) return [];
       // Replacing valueFrom by a literal value is a structural edit left to the user.
-      return [{ messageId: 'wholeLimit', data: { ...common, bytes: describeBytes(bytes) }, path: current.variable.path }];
+      return [{ messageId: 'wholeLimit', data: { ...common(), bytes: describeBytes(bytes) }, path: current.variable.path }];
     }
     if (!current.parsed.ok || current.parsed.bytes === null || current.parsed.bytes <= ceiling) return [];
     return [{
       messageId: 'exceeds',
-      data: { ...common, value: current.variable.value.trim(), bytes: describeBytes(current.parsed.bytes) },
+      data: { ...common(), value: current.variable.value.trim(), bytes: describeBytes(current.parsed.bytes) },
       path: [...current.variable.path, 'value'],
-      ...(fix ? { fix } : {}),
+      ...(ceiling >= 8 * 1024 * 1024
+        ? { fix: { description: `set GOMEMLIMIT=${floorMiB(ceiling)}MiB`, edits: [{ op: 'set' as const, path: [...current.variable.path, 'value'], value: `${floorMiB(ceiling)}MiB` }] } }
+        : {}),
     }];
   },
 });

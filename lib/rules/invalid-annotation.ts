@@ -2,6 +2,11 @@ import { RUNTIME_IDS, isRuntimeId } from '../runtimes';
 import { EVERY_WORKLOAD } from './scopes';
 import { ANNOTATION, defineRule, type Report } from './types';
 
+/** Annotations that can name a container: `<key>.<container>`. */
+const PER_CONTAINER = [ANNOTATION.runtime, ANNOTATION.peak] as const;
+/** What both of them start with. */
+const PREFIX = 'oomguard.io/';
+
 export default defineRule({
   meta: {
     id: 'invalid-annotation',
@@ -21,7 +26,7 @@ export default defineRule({
   },
   checkWorkload({ workload, ruleIds }) {
     const reports: Report[] = [];
-    const containers = new Set(workload.containers.map((container) => container.name));
+    let containers: Set<string> | undefined;
     for (const [key, annotation] of workload.annotations) {
       if (key.startsWith(ANNOTATION.ignorePrefix)) {
         const id = key.slice(ANNOTATION.ignorePrefix.length);
@@ -29,12 +34,15 @@ export default defineRule({
         else if (typeof annotation.value !== 'string' || annotation.value.trim() === '') reports.push({ messageId: 'noReason', data: { key }, path: annotation.path });
         continue;
       }
-      for (const base of [ANNOTATION.runtime, ANNOTATION.peak]) {
-        if (key.startsWith(`${base}.`)) {
+      if (!key.startsWith(PREFIX)) continue; // most annotations are someone else's
+      for (const base of PER_CONTAINER) {
+        const perContainer = key.length > base.length && key.startsWith(base) && key[base.length] === '.';
+        if (perContainer) {
           const container = key.slice(base.length + 1);
+          containers ??= new Set(workload.containers.map((each) => each.name));
           if (!containers.has(container)) reports.push({ messageId: 'unknownContainer', data: { key, container }, path: annotation.path });
         }
-        if ((key === base || key.startsWith(`${base}.`)) && base === ANNOTATION.runtime && !isRuntimeId(annotation.value)) {
+        if ((key === base || perContainer) && base === ANNOTATION.runtime && !isRuntimeId(annotation.value)) {
           reports.push({ messageId: 'unknownRuntime', data: { key, value: String(annotation.value), known: RUNTIME_IDS.join(', ') }, path: annotation.path });
         }
       }

@@ -1,21 +1,17 @@
 import { parseQuantity } from '../core/quantity';
-import type { Annotation, JsonPath } from '../core/workload';
+import type { Annotation, Container, QuantityField } from '../core/workload';
 import { ALL_RESOURCE_CONTAINERS } from './scopes';
 import { ANNOTATION, defineRule, type Report } from './types';
 
-function annotationReports(annotations: ReadonlyMap<string, Annotation>, match: (key: string) => boolean): Report[] {
-  const reports: Report[] = [];
-  for (const [key, annotation] of annotations) {
-    if (!match(key)) continue;
-    const parsed = parseQuantity(annotation.value);
-    if (parsed.ok && parsed.bytes > 0) continue;
-    reports.push({
-      messageId: 'annotation',
-      data: { key, value: String(annotation.value), reason: parsed.ok ? 'is zero' : parsed.reason },
-      path: annotation.path,
-    });
-  }
-  return reports;
+/** The report for a peak annotation Kubernetes-style quantities cannot read, or a zero one. */
+function annotationReport(key: string, annotation: Annotation): Report | undefined {
+  const parsed = parseQuantity(annotation.value);
+  if (parsed.ok && parsed.bytes > 0) return undefined;
+  return {
+    messageId: 'annotation',
+    data: { key, value: String(annotation.value), reason: parsed.ok ? 'is zero' : parsed.reason },
+    path: annotation.path,
+  };
 }
 
 export default defineRule({
@@ -34,16 +30,24 @@ export default defineRule({
     fixable: false,
   },
   checkWorkload({ workload }) {
-    return annotationReports(workload.annotations, (key) => key === ANNOTATION.peak);
+    const annotation = workload.annotations.get(ANNOTATION.peak);
+    const report = annotation && annotationReport(ANNOTATION.peak, annotation);
+    return report ? [report] : [];
   },
   checkContainer({ container, workload }) {
     const reports: Report[] = [];
-    for (const [field, quantity] of [['resources.limits.memory', container.limits.memory], ['resources.requests.memory', container.requests.memory]] as const) {
-      if (quantity && !quantity.parsed.ok) {
-        reports.push({ messageId: 'resource', data: { container: container.name, field, value: String(quantity.raw), reason: quantity.parsed.reason }, path: quantity.path as JsonPath });
-      }
-    }
-    reports.push(...annotationReports(workload.annotations, (key) => key === `${ANNOTATION.peak}.${container.name}`));
+    resourceReport(reports, container, 'resources.limits.memory', container.limits.memory);
+    resourceReport(reports, container, 'resources.requests.memory', container.requests.memory);
+    const key = `${ANNOTATION.peak}.${container.name}`;
+    const annotation = workload.annotations.get(key);
+    const report = annotation && annotationReport(key, annotation);
+    if (report) reports.push(report);
     return reports;
   },
 });
+
+function resourceReport(reports: Report[], container: Container, field: string, quantity: QuantityField | undefined): void {
+  if (quantity && !quantity.parsed.ok) {
+    reports.push({ messageId: 'resource', data: { container: container.name, field, value: String(quantity.raw), reason: quantity.parsed.reason }, path: quantity.path });
+  }
+}

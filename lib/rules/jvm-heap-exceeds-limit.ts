@@ -23,13 +23,14 @@ export default defineRule({
     if (limitBytes === undefined) return [];
     const { xmx, maxRamPercentage, containerSupport } = readJvmOptions(container);
     const ceiling = limitBytes - overheadBytes;
-    const common = { container: container.name, limit: describeBytes(limitBytes), overhead: describeBytes(overheadBytes), ceiling: describeBytes(Math.max(0, ceiling)) };
+    // The message's figures are formatted only for a finding: most JVM containers of a fleet have none.
+    const common = () => ({ container: container.name, limit: describeBytes(limitBytes), overhead: describeBytes(overheadBytes), ceiling: describeBytes(Math.max(0, ceiling)) });
     // -Xmx wins over MaxRAMPercentage when both are set (HotSpot ergonomics).
     if (xmx) {
       if (xmx.bytes <= ceiling) return [];
       return [{
         messageId: 'xmx',
-        data: { ...common, heap: describeBytes(xmx.bytes), source: xmx.at.source },
+        data: { ...common(), heap: describeBytes(xmx.bytes), source: xmx.at.source },
         path: xmx.at.path,
         ...(ceiling >= 64 * 1024 * 1024
           ? { fix: { description: `lower -Xmx to ${floorMiB(ceiling)}m`, edits: [replaceOption(xmx.at, `-Xmx${floorMiB(ceiling)}m`)] } }
@@ -42,7 +43,7 @@ export default defineRule({
       const percent = heapPercentage(limitBytes, overheadBytes);
       return [{
         messageId: 'percentage',
-        data: { ...common, heap: describeBytes(Math.round(heap)), percent: maxRamPercentage.percent, source: maxRamPercentage.at.source },
+        data: { ...common(), heap: describeBytes(Math.round(heap)), percent: maxRamPercentage.percent, source: maxRamPercentage.at.source },
         path: maxRamPercentage.at.path,
         ...(ceiling > 0
           ? { fix: { description: `lower MaxRAMPercentage to ${percent.toFixed(1)}`, edits: [replaceOption(maxRamPercentage.at, `-XX:MaxRAMPercentage=${percent.toFixed(1)}`)] } }

@@ -81,7 +81,7 @@ function parseJvmOptions(container: Container): JvmOptions {
   let maxRamPercentage: JvmOptions['maxRamPercentage'];
   let containerSupport: JvmOptions['containerSupport'];
   for (const at of tokens) {
-    const token = at.token.replace(/^["']|["']$/g, '');
+    const token = unquote(at.token);
     if (token.startsWith('-Xmx')) {
       const bytes = parseJvmSize(token.slice(4));
       if (bytes !== undefined) xmx = { bytes, at };
@@ -96,6 +96,14 @@ function parseJvmOptions(container: Container): JvmOptions {
     }
   }
   return { tokens, xmx, maxRamPercentage, containerSupport };
+}
+
+/** A token without the quotes a shell string may leave around it (`"-Xmx1g"`). */
+function unquote(token: string): string {
+  const first = token.charCodeAt(0);
+  const last = token.charCodeAt(token.length - 1);
+  const quoted = first === 34 || first === 39 || last === 34 || last === 39; // " or '
+  return quoted ? token.replace(/^["']|["']$/g, '') : token;
 }
 
 /** A percentage with at most one decimal, rounded down so the heap never exceeds its budget. */

@@ -2,7 +2,7 @@
  * Reading runtime options out of a container: env variables whose value is a list of options, and a
  * command line (`command` + `args`, including `sh -c "..."` strings) that runs a given binary.
  */
-import type { Container } from '../core/workload';
+import type { Container, JsonPath } from '../core/workload';
 import type { OptionToken } from './types';
 
 /** Split an options string the way a shell would split an unquoted variable (whitespace). */
@@ -10,15 +10,34 @@ export function splitOptions(text: string): string[] {
   return text.split(/\s+/).filter((token) => token.length > 0);
 }
 
+/**
+ * One option and where it came from. The path is built only when a finding or fix asks for it: most
+ * options of a fleet never appear in one (bench/run.ts).
+ */
+class Token implements OptionToken {
+  private built: JsonPath | undefined;
+  constructor(
+    readonly token: string,
+    readonly source: string,
+    readonly text: string,
+    private readonly owner: { readonly path: JsonPath },
+    private readonly tail: readonly (string | number)[],
+  ) {}
+  get path(): JsonPath {
+    return (this.built ??= [...this.owner.path, ...this.tail]);
+  }
+}
+
+const VALUE_TAIL = ['value'] as const;
+
 /** Tokens from the named env variables, in the order given. Variables from `valueFrom` cannot be read. */
 export function envTokens(container: Container, names: readonly string[]): OptionToken[] {
   const tokens: OptionToken[] = [];
   for (const name of names) {
     for (const variable of container.env) {
       if (variable.name !== name || variable.value === undefined) continue;
-      for (const token of splitOptions(variable.value)) {
-        tokens.push({ token, source: `env ${name}`, path: [...variable.path, 'value'], text: variable.value });
-      }
+      const source = `env ${name}`;
+      for (const token of splitOptions(variable.value)) tokens.push(new Token(token, source, variable.value, variable, VALUE_TAIL));
     }
   }
   return tokens;
@@ -38,9 +57,9 @@ export function commandLineTokens(container: Container, pattern: RegExp): Option
   const words: OptionToken[] = [];
   for (const [field, list] of [['command', container.command], ['args', container.args]] as const) {
     list.forEach((text, index) => {
-      for (const token of splitOptions(text)) {
-        words.push({ token, source: `${field}[${index}]`, path: [...container.path, field, index], text });
-      }
+      const source = `${field}[${index}]`;
+      const tail = [field, index];
+      for (const token of splitOptions(text)) words.push(new Token(token, source, text, container, tail));
     });
   }
   const start = words.findIndex((word) => pattern.test(basename(word.token.replace(/^["']/, ''))));
