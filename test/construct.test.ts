@@ -40,7 +40,7 @@ function ours(text: string): { values?: unknown[]; error?: string; fast: boolean
   let fast = false;
   try {
     const events = parseEvents(text);
-    fast = recordAndConstruct(events, text, new EventTable(events.length)) !== undefined;
+    fast = recordAndConstruct(events, text, new EventTable(events.length)).resumeAt < 0;
   } catch {
     // a syntax error: not the constructor's business
   }
@@ -114,11 +114,32 @@ for (const [name, { text, fast }] of Object.entries(CASES)) {
   });
 }
 
+test('documents before one that needs js-yaml are built fast, and their events are dropped once built', () => {
+  const text = 'a: 1\n---\nb: [2]\n---\nc: &x {d: 3}\ne: *x\n---\nf: 4\n';
+  const events: (ReturnType<typeof parseEvents>[number] | undefined)[] = parseEvents(text);
+  const built = recordAndConstruct(events, text, new EventTable(events.length));
+  assert.equal(built.values, [{ a: 1 }, { b: [2] }]);
+  assert.is(events[built.resumeAt]!.type, EVENT_ID.DOCUMENT);
+  assert.ok(events.slice(0, built.resumeAt).every((event) => event === undefined));
+  assert.ok(events.slice(built.resumeAt).every((event) => event !== undefined));
+  assertSame(text, 'fast documents, then js-yaml');
+  const parsed = parseManifests(text);
+  assert.ok(parsed.ok);
+  if (parsed.ok) assert.equal(parsed.documents.map((document) => document.line), [1, 3, 5, 8]);
+});
+
+test('an error in a later document fails the file with js-yaml\'s message and line, whoever built the earlier ones', () => {
+  const text = 'a: 1\n---\nb: 2\n---\nc: 3\nd: 4\nc: 5\n';
+  const parsed = parseManifests(text);
+  assert.equal(parsed, { ok: false, problem: { message: 'duplicated mapping key "c"', line: 7, column: 1 } });
+  assertSame(text, 'duplicate key in the third document');
+});
+
 test('the event table is the same whichever path built the values', () => {
   const text = 'a: &x {b: 1}\nc: *x\nd: [1, 2]\n';
   const events = parseEvents(text);
   const table = new EventTable(events.length);
-  assert.is(recordAndConstruct(events, text, table), undefined);
+  assert.is(recordAndConstruct([...events], text, table).resumeAt, 0);
   const replay = new EventTable(events.length);
   events.forEach((event, at) => replay.record(at, event));
   assert.equal([...table.next], [...replay.next]);

@@ -4,7 +4,7 @@
  * values, and a path is located only when a finding needs its line, so the common case (no finding)
  * costs one parse and nothing more. Pure: takes text, returns data.
  */
-import { EVENT_ID, constructFromEvents, parseEvents } from 'js-yaml';
+import { EVENT_ID, constructFromEvents, parseEvents, type Event } from 'js-yaml';
 import type { JsonPath } from '../core/workload';
 import { recordAndConstruct } from './construct';
 import { EventTable } from './event-table';
@@ -101,12 +101,16 @@ function problemOf(error: unknown, text: string): ParseProblem {
  */
 export function parseManifests(text: string, filename?: string): ParsedFile {
   let table: EventTable;
-  let values: unknown[] | undefined;
+  let values: unknown[];
   try {
     const events = parseEvents(text, { maxDepth: PARSE_LIMITS.maxDepth, ...(filename ? { filename } : {}) });
     table = new EventTable(events.length);
-    values = recordAndConstruct(events, text, table);
-    values ??= constructFromEvents(events, { source: text, maxAliases: PARSE_LIMITS.maxAliases, ...(filename ? { filename } : {}) });
+    const built = recordAndConstruct(events, text, table);
+    values = built.values;
+    if (built.resumeAt >= 0) {
+      const rest = constructFromEvents(events.slice(built.resumeAt) as Event[], { source: text, maxAliases: PARSE_LIMITS.maxAliases, ...(filename ? { filename } : {}) });
+      values = values.concat(rest);
+    }
   } catch (error) {
     return { ok: false, problem: problemOf(error, text) };
   }
