@@ -99,8 +99,10 @@ function isObject(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.map((item) => (typeof item === 'string' ? item : String(item))) : [];
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+
+function stringList(value: unknown): readonly string[] {
+  return Array.isArray(value) ? value.map((item) => (typeof item === 'string' ? item : String(item))) : NO_STRINGS;
 }
 
 const BATCH_KINDS = new Set(['Job', 'CronJob']);
@@ -136,40 +138,54 @@ function podTemplateOf(object: Obj): { metadata: unknown; spec: Obj; path: JsonP
  * A field whose path is built only when asked for: most fields of a fleet never appear in a finding,
  * and tens of thousands of path arrays are measurable garbage (bench/run.ts).
  */
-class LazyPath {
+abstract class LazyPath {
   private built: JsonPath | undefined;
-  constructor(private readonly base: JsonPath, private readonly tail: readonly (string | number)[]) {}
+  constructor(private readonly base: JsonPath) {}
+  /** The segments below `base`; only called when the path is asked for. */
+  protected abstract tail(): readonly (string | number)[];
   get path(): JsonPath {
-    return (this.built ??= [...this.base, ...this.tail]);
+    return (this.built ??= [...this.base, ...this.tail()]);
   }
 }
 
 class AnnotationField extends LazyPath implements Annotation {
-  constructor(readonly value: unknown, base: JsonPath, key: string) {
-    super(base, ['annotations', key]);
+  constructor(readonly value: unknown, base: JsonPath, private readonly key: string) {
+    super(base);
+  }
+  protected tail() {
+    return ['annotations', this.key];
   }
 }
 
 class Quantity extends LazyPath implements QuantityField {
   private parse: QuantityParse | undefined;
-  constructor(readonly raw: unknown, base: JsonPath, section: string, name: string) {
-    super(base, ['resources', section, name]);
+  constructor(readonly raw: unknown, base: JsonPath, private readonly section: string, private readonly name: string) {
+    super(base);
   }
   /** Parsed when a rule reads it: the CPU quantities, for one, are read only by an opt-in rule. */
   get parsed(): QuantityParse {
     return (this.parse ??= parseQuantity(this.raw));
   }
+  protected tail() {
+    return ['resources', this.section, this.name];
+  }
 }
 
 class Probe extends LazyPath implements ProbeField {
-  constructor(readonly probe: Readonly<Record<string, unknown>>, base: JsonPath, key: string) {
-    super(base, [key]);
+  constructor(readonly probe: Readonly<Record<string, unknown>>, base: JsonPath, private readonly key: string) {
+    super(base);
+  }
+  protected tail() {
+    return [this.key];
   }
 }
 
 class Env extends LazyPath implements EnvVar {
-  constructor(readonly name: string, readonly value: string | undefined, readonly valueFrom: Readonly<Record<string, unknown>> | undefined, base: JsonPath, index: number) {
-    super(base, ['env', index]);
+  constructor(readonly name: string, readonly value: string | undefined, readonly valueFrom: Readonly<Record<string, unknown>> | undefined, base: JsonPath, private readonly index: number) {
+    super(base);
+  }
+  protected tail() {
+    return ['env', this.index];
   }
 }
 

@@ -1,6 +1,6 @@
 import { parseMilli } from '../core/quantity';
 import { ALL_RESOURCE_CONTAINERS } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 export default defineRule({
   meta: {
@@ -21,9 +21,9 @@ export default defineRule({
     const { cpu: limit } = container.limits;
     const { cpu: request } = container.requests;
     if (!limit) return [{ messageId: 'noLimit', data: { container: container.name }, path: container.path }];
-    if (!request || !limit.parsed.ok || !request.parsed.ok) return [];
+    if (!request || !limit.parsed.ok || !request.parsed.ok) return NONE;
     // Compared in millicores, so `1` equals `1000m`.
-    if (parseMilli(request.raw) === parseMilli(limit.raw)) return [];
+    if (parseMilli(request.raw) === parseMilli(limit.raw)) return NONE;
     return [{ messageId: 'differs', data: { container: container.name, request: String(request.raw), limit: String(limit.raw) }, path: request.path }];
   },
 });

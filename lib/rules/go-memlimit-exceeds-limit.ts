@@ -1,7 +1,7 @@
 import { describeBytes, floorMiB, parseQuantity } from '../core/quantity';
 import { readGoMemLimit } from '../runtimes/go';
 import { runtimeScope } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 /** GOMEMLIMIT from `valueFrom.resourceFieldRef` on `limits.memory`: the whole limit divided by the divisor. */
 function fromResourceField(valueFrom: Readonly<Record<string, unknown>> | undefined, limitBytes: number): number | undefined {
@@ -28,19 +28,19 @@ export default defineRule({
     fixable: true,
   },
   checkContainer({ container, limitBytes, overheadBytes }) {
-    if (limitBytes === undefined) return [];
+    if (limitBytes === undefined) return NONE;
     const current = readGoMemLimit(container);
-    if (!current) return [];
+    if (!current) return NONE;
     const ceiling = limitBytes - overheadBytes;
     // Message figures and the fix are built only for a finding: most Go containers of a fleet have none.
     const common = () => ({ container: container.name, limit: describeBytes(limitBytes), overhead: describeBytes(overheadBytes), ceiling: describeBytes(Math.max(0, ceiling)) });
     if (current.variable.value === undefined) {
       const bytes = fromResourceField(current.variable.valueFrom, limitBytes);
-      if (bytes === undefined || bytes <= ceiling) return [];
+      if (bytes === undefined || bytes <= ceiling) return NONE;
       // Replacing valueFrom by a literal value is a structural edit left to the user.
       return [{ messageId: 'wholeLimit', data: { ...common(), bytes: describeBytes(bytes) }, path: current.variable.path }];
     }
-    if (!current.parsed.ok || current.parsed.bytes === null || current.parsed.bytes <= ceiling) return [];
+    if (!current.parsed.ok || current.parsed.bytes === null || current.parsed.bytes <= ceiling) return NONE;
     return [{
       messageId: 'exceeds',
       data: { ...common(), value: current.variable.value.trim(), bytes: describeBytes(current.parsed.bytes) },

@@ -1,6 +1,6 @@
 import { readGoMemLimit } from '../runtimes/go';
 import { ALL_RESOURCE_CONTAINERS } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 export default defineRule({
   meta: {
@@ -19,7 +19,7 @@ export default defineRule({
   },
   checkContainer({ container }) {
     const current = readGoMemLimit(container);
-    if (!current || current.parsed.ok) return [];
+    if (!current || current.parsed.ok) return NONE;
     const value = current.variable.value ?? '';
     // `512Mi` and `512M` are the usual slips; both have one exact Go spelling.
     const slip = /^(\d+)(Ki|Mi|Gi|Ti)$/.exec(value.trim());

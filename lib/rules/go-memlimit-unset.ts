@@ -3,7 +3,7 @@ import { PROFILES } from '../runtimes';
 import { readGoMemLimit } from '../runtimes/go';
 import { mergeEnv } from './edits';
 import { runtimeScope } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 export default defineRule({
   meta: {
@@ -25,7 +25,7 @@ export default defineRule({
     const current = readGoMemLimit(container);
     if (current) {
       if (current.variable.value?.trim() === 'off') return [{ messageId: 'off', data: { container: container.name }, path: [...current.variable.path, 'value'] }];
-      return [];
+      return NONE;
     }
     if (limitBytes === undefined || limitBytes <= overheadBytes) return [{ messageId: 'unset', data: { container: container.name }, path: container.path }];
     const flags = PROFILES.go.flags(limitBytes, overheadBytes);

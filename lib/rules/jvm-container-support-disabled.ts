@@ -1,7 +1,7 @@
 import { readJvmOptions } from '../runtimes/jvm';
 import { replaceOption } from './edits';
 import { runtimeScope } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 export default defineRule({
   meta: {
@@ -19,7 +19,7 @@ export default defineRule({
   },
   checkContainer({ container }) {
     const { containerSupport } = readJvmOptions(container);
-    if (!containerSupport || containerSupport.enabled) return [];
+    if (!containerSupport || containerSupport.enabled) return NONE;
     return [{
       messageId: 'disabled',
       data: { container: container.name, source: containerSupport.at.source },

@@ -2,7 +2,7 @@ import { describeBytes, floorMiB } from '../core/quantity';
 import { heapPercentage, readJvmOptions } from '../runtimes/jvm';
 import { replaceOption } from './edits';
 import { runtimeScope } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 export default defineRule({
   meta: {
@@ -20,14 +20,14 @@ export default defineRule({
     fixable: true,
   },
   checkContainer({ container, limitBytes, overheadBytes }) {
-    if (limitBytes === undefined) return [];
+    if (limitBytes === undefined) return NONE;
     const { xmx, maxRamPercentage, containerSupport } = readJvmOptions(container);
     const ceiling = limitBytes - overheadBytes;
     // The message's figures are formatted only for a finding: most JVM containers of a fleet have none.
     const common = () => ({ container: container.name, limit: describeBytes(limitBytes), overhead: describeBytes(overheadBytes), ceiling: describeBytes(Math.max(0, ceiling)) });
     // -Xmx wins over MaxRAMPercentage when both are set (HotSpot ergonomics).
     if (xmx) {
-      if (xmx.bytes <= ceiling) return [];
+      if (xmx.bytes <= ceiling) return NONE;
       return [{
         messageId: 'xmx',
         data: { ...common(), heap: describeBytes(xmx.bytes), source: xmx.at.source },
@@ -39,7 +39,7 @@ export default defineRule({
     }
     if (maxRamPercentage && containerSupport?.enabled !== false) {
       const heap = (limitBytes * maxRamPercentage.percent) / 100;
-      if (heap <= ceiling) return [];
+      if (heap <= ceiling) return NONE;
       const percent = heapPercentage(limitBytes, overheadBytes);
       return [{
         messageId: 'percentage',
@@ -50,6 +50,6 @@ export default defineRule({
           : {}),
       }];
     }
-    return [];
+    return NONE;
   },
 });

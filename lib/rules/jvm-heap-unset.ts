@@ -3,7 +3,7 @@ import { readJvmOptions } from '../runtimes/jvm';
 import { PROFILES } from '../runtimes';
 import { mergeEnv } from './edits';
 import { runtimeScope } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 export default defineRule({
   meta: {
@@ -21,9 +21,9 @@ export default defineRule({
     fixable: true,
   },
   checkContainer({ container, runtime, limitBytes, overheadBytes }) {
-    if (runtime?.legacyJvm) return []; // jvm-legacy-heap-unset covers it
+    if (runtime?.legacyJvm) return NONE; // jvm-legacy-heap-unset covers it
     const { xmx, maxRamPercentage } = readJvmOptions(container);
-    if (xmx || maxRamPercentage) return [];
+    if (xmx || maxRamPercentage) return NONE;
     if (limitBytes === undefined || limitBytes <= overheadBytes) {
       return [{ messageId: 'unset', data: { container: container.name }, path: container.path }];
     }

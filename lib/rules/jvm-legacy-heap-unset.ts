@@ -3,7 +3,7 @@ import { readJvmOptions } from '../runtimes/jvm';
 import { PROFILES } from '../runtimes';
 import { mergeEnv } from './edits';
 import { runtimeScope } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 export default defineRule({
   meta: {
@@ -21,7 +21,7 @@ export default defineRule({
     fixable: true,
   },
   checkContainer({ container, runtime, limitBytes, overheadBytes }) {
-    if (!runtime?.legacyJvm || readJvmOptions(container).xmx) return [];
+    if (!runtime?.legacyJvm || readJvmOptions(container).xmx) return NONE;
     if (limitBytes === undefined) return [{ messageId: 'unset', data: { container: container.name, reason: runtime.reason }, path: container.path }];
     const flags = PROFILES.jvm.flags(limitBytes, overheadBytes, { legacy: true });
     return [{

@@ -1,7 +1,7 @@
 import { describeBytes } from '../core/quantity';
 import { setMemory } from './edits';
 import { ALL_RESOURCE_CONTAINERS } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 export default defineRule({
   meta: {
@@ -18,7 +18,7 @@ export default defineRule({
     fixable: true,
   },
   checkContainer({ container, limitBytes, recommendation }) {
-    if (!recommendation || limitBytes === undefined || limitBytes >= recommendation.limitBytes) return [];
+    if (!recommendation || limitBytes === undefined || limitBytes >= recommendation.limitBytes) return NONE;
     const explanation = recommendation.explanation.replace(/ = [^=]+$/, '');
     return [{
       messageId: 'below',

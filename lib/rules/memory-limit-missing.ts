@@ -1,7 +1,7 @@
 import { describeBytes } from '../core/quantity';
 import { setMemory } from './edits';
 import { ALL_RESOURCE_CONTAINERS } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 export default defineRule({
   meta: {
@@ -20,7 +20,7 @@ export default defineRule({
     fixable: true,
   },
   checkContainer({ container, recommendation }) {
-    if (container.limits.memory) return [];
+    if (container.limits.memory) return NONE;
     if (!recommendation) return [{ messageId: 'missing', data: { container: container.name }, path: container.path }];
     return [{
       messageId: 'missingWithPeak',

@@ -1,5 +1,5 @@
 import { ALL_RESOURCE_CONTAINERS } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 export default defineRule({
   meta: {
@@ -19,8 +19,8 @@ export default defineRule({
   checkContainer({ container }) {
     const { memory: request } = container.requests;
     const { memory: limit } = container.limits;
-    if (!request || !limit || !request.parsed.ok || !limit.parsed.ok) return [];
-    if (request.parsed.bytes === limit.parsed.bytes) return [];
+    if (!request || !limit || !request.parsed.ok || !limit.parsed.ok) return NONE;
+    if (request.parsed.bytes === limit.parsed.bytes) return NONE;
     return [{
       messageId: request.parsed.bytes < limit.parsed.bytes ? 'below' : 'above',
       // The quantities as written: `512M` is what the reader will search the file for.

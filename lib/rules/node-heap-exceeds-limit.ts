@@ -2,7 +2,7 @@ import { MIB, describeBytes, floorMiB } from '../core/quantity';
 import { readNodeOptions } from '../runtimes/node';
 import { replaceOption } from './edits';
 import { runtimeScope } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 export default defineRule({
   meta: {
@@ -19,11 +19,11 @@ export default defineRule({
     fixable: true,
   },
   checkContainer({ container, limitBytes, overheadBytes }) {
-    if (limitBytes === undefined) return [];
+    if (limitBytes === undefined) return NONE;
     const { maxOldSpaceMiB } = readNodeOptions(container);
-    if (!maxOldSpaceMiB) return [];
+    if (!maxOldSpaceMiB) return NONE;
     const ceiling = limitBytes - overheadBytes;
-    if (maxOldSpaceMiB.mib * MIB <= ceiling) return [];
+    if (maxOldSpaceMiB.mib * MIB <= ceiling) return NONE;
     return [{
       messageId: 'exceeds',
       data: { container: container.name, mib: maxOldSpaceMiB.mib, source: maxOldSpaceMiB.at.source, limit: describeBytes(limitBytes), overhead: describeBytes(overheadBytes), ceiling: describeBytes(Math.max(0, ceiling)) },

@@ -3,7 +3,7 @@ import { PROFILES } from '../runtimes';
 import { readNodeOptions } from '../runtimes/node';
 import { mergeEnv } from './edits';
 import { runtimeScope } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 export default defineRule({
   meta: {
@@ -21,7 +21,7 @@ export default defineRule({
     fixable: true,
   },
   checkContainer({ container, limitBytes, overheadBytes }) {
-    if (readNodeOptions(container).maxOldSpaceMiB) return [];
+    if (readNodeOptions(container).maxOldSpaceMiB) return NONE;
     if (limitBytes === undefined || limitBytes <= overheadBytes) return [{ messageId: 'unset', data: { container: container.name }, path: container.path }];
     const flags = PROFILES.node.flags(limitBytes, overheadBytes);
     return [{

@@ -1,5 +1,5 @@
 import { LONG_RUNNING } from './scopes';
-import { defineRule } from './types';
+import { NONE, defineRule } from './types';
 
 const HANDLERS = ['httpGet', 'tcpSocket', 'exec', 'grpc'] as const;
 
@@ -30,10 +30,10 @@ export default defineRule({
     fixable: false,
   },
   checkContainer({ container }) {
-    if (!container.liveness || !container.readiness) return [];
+    if (!container.liveness || !container.readiness) return NONE;
     const handler = handlerOf(container.liveness.probe);
-    if (handler === undefined || handler !== handlerOf(container.readiness.probe)) return [];
-    if (!sameValue(container.liveness.probe[handler], container.readiness.probe[handler])) return [];
+    if (handler === undefined || handler !== handlerOf(container.readiness.probe)) return NONE;
+    if (!sameValue(container.liveness.probe[handler], container.readiness.probe[handler])) return NONE;
     return [{ messageId: 'identical', data: { container: container.name, handler }, path: container.readiness.path }];
   },
 });

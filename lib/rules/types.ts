@@ -92,6 +92,9 @@ export interface Rule {
   checkWorkload?(context: WorkloadContext): readonly Report[];
 }
 
+/** What a rule returns when it has nothing to report: shared, so a clean container allocates nothing. */
+export const NONE: readonly Report[] = Object.freeze([]);
+
 /** Identity helper that keeps rule files typed. */
 export function defineRule(rule: Rule): Rule {
   return rule;
