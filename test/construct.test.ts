@@ -135,6 +135,21 @@ test('an error in a later document fails the file with js-yaml\'s message and li
   assertSame(text, 'duplicate key in the third document');
 });
 
+test('shared line-table arrays: lines stay right file after file, and a stale document refuses to answer', () => {
+  const first = parseManifests('a: 1\nb:\n  c: 2\n', 'one.yaml', { shareArrays: true });
+  assert.ok(first.ok);
+  if (!first.ok) return;
+  assert.is(first.documents[0].lineOf(['b', 'c']), 3);
+  const own = parseManifests('x: 1\n\n\ny: 2\n');
+  const second = parseManifests('\n\nz:\n  - 1\n  - 2\n', 'two.yaml', { shareArrays: true });
+  assert.ok(second.ok && own.ok);
+  if (!second.ok || !own.ok) return;
+  assert.is(second.documents[0].lineOf(['z', 1]), 5);
+  assert.is(own.documents[0].lineOf(['y']), 4); // arrays of its own are never shared
+  assert.throws(() => first.documents[0].lineOf(['b', 'c']), /after the next file was parsed/);
+  assert.throws(() => first.documents[0].line, /after the next file was parsed/);
+});
+
 test('the event table is the same whichever path built the values', () => {
   const text = 'a: &x {b: 1}\nc: *x\nd: [1, 2]\n';
   const events = parseEvents(text);

@@ -74,7 +74,9 @@ class Document implements ManifestDocument {
   constructor(private readonly source: Source, readonly index: number, readonly value: unknown, private readonly root: number) {}
 
   get line(): number {
-    return this.root < 0 ? 1 : this.source.lines.lineAt(this.source.table.start[this.root]);
+    if (this.root < 0) return 1;
+    this.source.table.assertCurrent();
+    return this.source.lines.lineAt(this.source.table.start[this.root]);
   }
 
   lineOf(path: JsonPath): number {
@@ -99,12 +101,21 @@ function problemOf(error: unknown, text: string): ParseProblem {
  * Parse every document of a YAML or JSON text. Any syntax error, duplicate key or limit exceeded
  * fails the whole file with the line of the problem.
  */
-export function parseManifests(text: string, filename?: string): ParsedFile {
+export interface ParseOptions {
+  /**
+   * Share the line table's arrays with the next parse that shares them: for a caller that is done
+   * with a file's documents before it parses the next (the linter). Such documents throw when asked
+   * for a line after that.
+   */
+  readonly shareArrays?: boolean;
+}
+
+export function parseManifests(text: string, filename?: string, options: ParseOptions = {}): ParsedFile {
   let table: EventTable;
   let values: unknown[];
   try {
     const events = parseEvents(text, { maxDepth: PARSE_LIMITS.maxDepth, ...(filename ? { filename } : {}) });
-    table = new EventTable(events.length);
+    table = new EventTable(events.length, options.shareArrays === true);
     const built = recordAndConstruct(events, text, table);
     values = built.values;
     if (built.resumeAt >= 0) {
