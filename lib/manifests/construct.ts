@@ -21,22 +21,30 @@ import type { EventTable } from './event-table';
 const { MAPPING, SEQUENCE, SCALAR, DOCUMENT, POP } = EVENT_ID;
 const NO_RANGE = -1;
 
-/** The schema's implicit scalar tags, by the first character they may match ('' for an empty scalar). */
+/**
+ * The schema's implicit scalar tags, by the first character they may match: an array indexed by
+ * character code for ASCII (a lookup per scalar, most of them keys), a map for the rest.
+ */
 const implicit = (() => {
   const tags = CORE_SCHEMA.tags.filter((tag): tag is ScalarTagDefinition => tag.nodeKind === 'scalar' && tag.implicit);
-  const byFirst = new Map<string, ScalarTagDefinition[]>();
   const anyFirst = tags.filter((tag) => tag.implicitFirstChars === null);
+  const candidatesFor = (first: string) => tags.filter((tag) => tag.implicitFirstChars === null || tag.implicitFirstChars.includes(first));
+  const byCode: (readonly ScalarTagDefinition[])[] = [];
+  for (let code = 0; code < 128; code++) byCode.push(anyFirst);
+  const byFirst = new Map<string, readonly ScalarTagDefinition[]>();
   for (const tag of tags) {
     for (const first of tag.implicitFirstChars ?? []) {
-      if (!byFirst.has(first)) byFirst.set(first, tags.filter((candidate) => candidate.implicitFirstChars === null || candidate.implicitFirstChars.includes(first)));
+      if (first.length === 1 && first.charCodeAt(0) < 128) byCode[first.charCodeAt(0)] = candidatesFor(first);
+      else byFirst.set(first, candidatesFor(first));
     }
   }
-  return { byFirst, anyFirst };
+  return { byCode, byFirst, anyFirst, empty: byFirst.get('') ?? anyFirst };
 })();
 
 /** Resolve a plain scalar's text to a value the way CORE_SCHEMA does. */
 function resolvePlain(source: string): unknown {
-  const candidates = implicit.byFirst.get(source.charAt(0)) ?? implicit.anyFirst;
+  const code = source.length === 0 ? -1 : source.charCodeAt(0);
+  const candidates = code < 0 ? implicit.empty : code < 128 ? implicit.byCode[code] : implicit.byFirst.get(source.charAt(0)) ?? implicit.anyFirst;
   for (let index = 0; index < candidates.length; index++) {
     const tag = candidates[index];
     const value = tag.resolve(source, false, tag.tagName);
