@@ -50,7 +50,8 @@ function compare(runs: number, baseline: string[], subject: string[]) {
     measured.push(timeProcess(subject));
     ratios.push(measured[run] / base[run]);
   }
-  return { baselineMs: median(base), subjectMs: median(measured), ratio: median(measured) / median(base), pairedRatio: median(ratios), runs };
+  const round = (values: number[]) => values.map((value) => Math.round(value));
+  return { baselineMs: median(base), subjectMs: median(measured), ratio: median(measured) / median(base), pairedRatio: median(ratios), runs, baselineRunsMs: round(base), subjectRunsMs: round(measured) };
 }
 
 function maxRss(args: string[]): number {

@@ -87,8 +87,19 @@ test('replaceToken replaces one whole token in place; imageName splits registry,
   assert.is(replaceToken('-Xmx1gb -Xmx1g', '-Xmx1g', 'Y'), '-Xmx1gb Y');
   assert.is(replaceToken('-Xmx1g\t-Xmx1g', '-Xmx1g', 'Y'), 'Y\t-Xmx1g');
   assert.is(replaceToken('nothing here', '-Xmx1g', 'Y'), 'nothing here');
-  assert.equal(imageName('registry.example.com:5000/team/openjdk:8u181-jre@sha256:abc'), { repository: 'registry.example.com:5000/team/openjdk', name: 'openjdk', tag: '8u181-jre' });
-  assert.equal(imageName('registry.example.com:5000/app'), { repository: 'registry.example.com:5000/app', name: 'app', tag: '' });
+  const parts = (image: string) => {
+    const { repository, name, tag } = imageName(image);
+    return { repository, name, tag };
+  };
+  assert.equal(parts('registry.example.com:5000/team/openjdk:8u181-jre@sha256:abc'), { repository: 'registry.example.com:5000/team/openjdk', name: 'openjdk', tag: '8u181-jre' });
+  assert.equal(parts('registry.example.com:5000/app'), { repository: 'registry.example.com:5000/app', name: 'app', tag: '' });
+  // A fact about an image is computed once per image and test, then remembered.
+  let calls = 0;
+  const isApp = ({ name }: { name: string }) => (calls++, name === 'app');
+  assert.is(imageName('registry.example.com:5000/app').fact(isApp), true);
+  assert.is(imageName('registry.example.com:5000/app').fact(isApp), true);
+  assert.is(imageName('other:1').fact(isApp), false);
+  assert.is(calls, 2);
 });
 
 test('sizing: limit = ceil_Mi(peak × 1.5 + overhead), with the breakdown', () => {

@@ -10,8 +10,12 @@
  */
 import { MIB } from '../core/quantity';
 import type { Container } from '../core/workload';
-import { imageName, runsBinary } from './options';
+import { imageName, runsBinary, type ImageName } from './options';
 import type { Detection, EnvSetting, RuntimeProfile } from './types';
+
+function dotnetImage({ repository }: ImageName): boolean {
+  return /(^|\/)dotnet\/(aspnet|runtime|sdk)/.test(repository);
+}
 
 export const dotnet: RuntimeProfile = {
   id: 'dotnet',
@@ -21,8 +25,7 @@ export const dotnet: RuntimeProfile = {
     const env = container.env.find((variable) => /^(DOTNET_|ASPNETCORE_|COMPlus_)/.test(variable.name));
     if (env) return { runtime: 'dotnet', reason: `env ${env.name}` };
     if (runsBinary(container, /^dotnet$/)) return { runtime: 'dotnet', reason: 'command runs dotnet' };
-    const { repository } = imageName(container.image);
-    if (/(^|\/)dotnet\/(aspnet|runtime|sdk)/.test(repository)) return { runtime: 'dotnet', reason: `image ${container.image}` };
+    if (imageName(container.image).fact(dotnetImage)) return { runtime: 'dotnet', reason: `image ${container.image}` };
     return undefined;
   },
   flags(limitBytes, overheadBytes): EnvSetting[] {

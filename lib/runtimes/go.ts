@@ -11,7 +11,7 @@
  */
 import { MIB, floorMiB, parseGoMemLimit, type GoMemLimitParse } from '../core/quantity';
 import type { Container, EnvVar } from '../core/workload';
-import { imageName, runsBinary } from './options';
+import { imageName, runsBinary, type ImageName } from './options';
 import type { Detection, EnvSetting, RuntimeProfile } from './types';
 
 /**
@@ -19,6 +19,10 @@ import type { Detection, EnvSetting, RuntimeProfile } from './types';
  * signal; the `oomguard.io/runtime` annotation overrides it.
  */
 const GO_IMAGES = /^(golang|prometheus|alertmanager|node-exporter|blackbox-exporter|pushgateway|prometheus-operator|prometheus-config-reloader|kube-state-metrics|grafana|loki|promtail|tempo|mimir|thanos|jaeger[a-z-]*|all-in-one|opentelemetry-collector[a-z-]*|otelcol[a-z-]*|etcd|coredns|traefik|argocd|consul|vault|caddy|minio|nats|nats-server|cert-manager-[a-z-]+|external-dns|pilot|velero|cilium|flannel|kube-rbac-proxy|metrics-server)$/;
+
+function goImage({ name }: ImageName): boolean {
+  return GO_IMAGES.test(name);
+}
 
 export interface GoMemLimit {
   readonly variable: EnvVar;
@@ -45,8 +49,7 @@ export const go: RuntimeProfile = {
     const env = container.env.find((variable) => ['GOMEMLIMIT', 'GOGC', 'GOMAXPROCS', 'GODEBUG'].includes(variable.name));
     if (env) return { runtime: 'go', reason: `env ${env.name}` };
     if (runsBinary(container, /^go$/)) return { runtime: 'go', reason: 'command runs go' };
-    const { name } = imageName(container.image);
-    if (GO_IMAGES.test(name)) return { runtime: 'go', reason: `image ${container.image}` };
+    if (imageName(container.image).fact(goImage)) return { runtime: 'go', reason: `image ${container.image}` };
     return undefined;
   },
   flags(limitBytes, overheadBytes): EnvSetting[] {

@@ -20,7 +20,7 @@
  */
 import { MIB, floorMiB } from '../core/quantity';
 import type { Container } from '../core/workload';
-import { commandLineTokens, envTokens, imageName, runsBinary } from './options';
+import { commandLineTokens, envTokens, imageName, runsBinary, type ImageName } from './options';
 import type { Detection, EnvSetting, OptionToken, RuntimeProfile } from './types';
 
 /** Env variables the JVM or its launch scripts read options from, lowest precedence first. */
@@ -31,13 +31,20 @@ const JVM_IMAGE = /(openjdk|temurin|corretto|zulu|semeru|adoptopenjdk|liberica|g
 
 /** Java 8 before 8u191, or Java 9: the JVM ignores the cgroup limit and needs -Xmx. */
 export function isLegacyJvmImage(image: string): boolean {
-  const { name, tag } = imageName(image);
+  return imageName(image).fact(legacyJvm);
+}
+
+function legacyJvm({ name, tag }: ImageName): boolean {
   if (!JVM_IMAGE.test(name)) return false;
   // The Docker library `java` image stopped at 8u111, before container support.
   if (name === 'java' && /^8/.test(tag)) return true;
   const update = /^(?:8u|1\.8\.0_)(\d+)/.exec(tag) ?? /(?:^|-)(?:jdk|jre)?8u(\d+)/.exec(tag);
   if (update) return Number(update[1]) < 191;
   return /^(?:jdk-?|jre-?)?9(?:$|[.\-+u])/.test(tag);
+}
+
+function jvmImage({ name }: ImageName): boolean {
+  return JVM_IMAGE.test(name);
 }
 
 /** A JVM size (`-Xmx512m`): digits with an optional k, m, g or t (binary multiples). */
@@ -126,7 +133,7 @@ export const jvm: RuntimeProfile = {
     const base = legacy ? { legacyJvm: true } : {};
     if (env) return { runtime: 'jvm', reason: `env ${env.name}`, ...base };
     if (runsBinary(container, JAVA_BINARY)) return { runtime: 'jvm', reason: 'command runs java', ...base };
-    if (container.image && JVM_IMAGE.test(imageName(container.image).name)) return { runtime: 'jvm', reason: `image ${container.image}`, ...base };
+    if (container.image && imageName(container.image).fact(jvmImage)) return { runtime: 'jvm', reason: `image ${container.image}`, ...base };
     return undefined;
   },
   flags(limitBytes, overheadBytes, options = {}): EnvSetting[] {

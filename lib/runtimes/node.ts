@@ -13,7 +13,7 @@
  */
 import { MIB, floorMiB } from '../core/quantity';
 import type { Container } from '../core/workload';
-import { commandLineTokens, envTokens, imageName, runsBinary } from './options';
+import { commandLineTokens, envTokens, imageName, runsBinary, type ImageName } from './options';
 import type { Detection, EnvSetting, OptionToken, RuntimeProfile } from './types';
 
 const NODE_BINARY = /^(node|nodejs)$/;
@@ -44,6 +44,10 @@ function parseNodeOptions(container: Container): NodeOptions {
   return { tokens, maxOldSpaceMiB };
 }
 
+function nodeImage({ name }: ImageName): boolean {
+  return /^(node|nodejs)$/.test(name);
+}
+
 export const node: RuntimeProfile = {
   id: 'node',
   title: 'Node.js',
@@ -55,8 +59,7 @@ export const node: RuntimeProfile = {
   detect(container: Container): Detection | undefined {
     if (container.env.some((variable) => variable.name === 'NODE_OPTIONS')) return { runtime: 'node', reason: 'env NODE_OPTIONS' };
     if (runsBinary(container, NODE_LAUNCHERS)) return { runtime: 'node', reason: 'command runs node' };
-    const { name } = imageName(container.image);
-    if (/^(node|nodejs)$/.test(name)) return { runtime: 'node', reason: `image ${container.image}` };
+    if (imageName(container.image).fact(nodeImage)) return { runtime: 'node', reason: `image ${container.image}` };
     return undefined;
   },
   flags(limitBytes, overheadBytes): EnvSetting[] {

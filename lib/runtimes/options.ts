@@ -87,7 +87,7 @@ export function imageName(image: string): ImageName {
     const colon = withoutDigest.lastIndexOf(':');
     const hasTag = colon > lastSlash;
     const repository = hasTag ? withoutDigest.slice(0, colon) : withoutDigest;
-    known = { repository, name: repository.slice(repository.lastIndexOf('/') + 1), tag: hasTag ? withoutDigest.slice(colon + 1) : '' };
+    known = new ImageParts(repository, repository.slice(repository.lastIndexOf('/') + 1), hasTag ? withoutDigest.slice(colon + 1) : '');
     imageNames.set(image, known);
   }
   return known;
@@ -97,6 +97,22 @@ export interface ImageName {
   readonly repository: string;
   readonly name: string;
   readonly tag: string;
+  /**
+   * `test(this)`, computed once per image and test: detection asks each container's image the same
+   * questions, and a fleet has few images and many containers. `test` must be a module-level function.
+   */
+  fact(test: (image: ImageName) => boolean): boolean;
+}
+
+class ImageParts implements ImageName {
+  private facts: Map<(image: ImageName) => boolean, boolean> | undefined;
+  constructor(readonly repository: string, readonly name: string, readonly tag: string) {}
+  fact(test: (image: ImageName) => boolean): boolean {
+    const facts = (this.facts ??= new Map());
+    let known = facts.get(test);
+    if (known === undefined) facts.set(test, (known = test(this)));
+    return known;
+  }
 }
 
 const imageNames = new Map<string, ImageName>();

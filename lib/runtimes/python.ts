@@ -11,10 +11,14 @@
  */
 import { MIB } from '../core/quantity';
 import type { Container } from '../core/workload';
-import { imageName, runsBinary } from './options';
+import { imageName, runsBinary, type ImageName } from './options';
 import type { Detection, EnvSetting, RuntimeProfile } from './types';
 
 const PYTHON_LAUNCHERS = /^(python[0-9.]*|pypy[0-9.]*|gunicorn|uvicorn|celery|hypercorn|daphne|uwsgi|flask|django-admin)$/;
+
+function pythonImage({ name }: ImageName): boolean {
+  return /^(python|pypy)$/.test(name);
+}
 
 export const python: RuntimeProfile = {
   id: 'python',
@@ -28,7 +32,7 @@ export const python: RuntimeProfile = {
     const env = container.env.find((variable) => /^PYTHON[A-Z]+$/.test(variable.name));
     if (env) return { runtime: 'python', reason: `env ${env.name}` };
     if (runsBinary(container, PYTHON_LAUNCHERS)) return { runtime: 'python', reason: 'command runs python' };
-    if (/^(python|pypy)$/.test(imageName(container.image).name)) return { runtime: 'python', reason: `image ${container.image}` };
+    if (imageName(container.image).fact(pythonImage)) return { runtime: 'python', reason: `image ${container.image}` };
     return undefined;
   },
   flags(): EnvSetting[] {
