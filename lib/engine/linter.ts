@@ -91,21 +91,21 @@ export function createLinter(options: LinterOptions = {}): Linter {
   type Active = { rule: Rule; severity: Severity };
   // Which rules apply depends only on the workload class, the container role and the runtime: the
   // lists are built once per combination seen, not filtered again for every container of a fleet.
-  const applicable = new Map<string, readonly Active[]>();
+  const forContainers = new Map<string, readonly Active[]>();
   const rulesFor = (workloadClass: Workload['workloadClass'], role: string, runtime: string | undefined): readonly Active[] => {
     const key = `${workloadClass}/${role}/${runtime ?? ''}`;
-    let list = applicable.get(key);
+    let list = forContainers.get(key);
     if (!list) {
       list = containerRules.filter(({ rule: { meta: { scope } } }) =>
         scope.workloadClasses.includes(workloadClass) && (scope.roles as readonly string[]).includes(role) && (!scope.runtimes || (runtime !== undefined && (scope.runtimes as readonly string[]).includes(runtime))));
-      applicable.set(key, list);
+      forContainers.set(key, list);
     }
     return list;
   };
-  const workloadRulesFor = (workloadClass: Workload['workloadClass']) => {
-    const key = workloadClass;
-    let list = applicable.get(key);
-    if (!list) applicable.set(key, (list = workloadRules.filter(({ rule }) => rule.meta.scope.workloadClasses.includes(workloadClass))));
+  const forWorkloads = new Map<Workload['workloadClass'], readonly Active[]>();
+  const workloadRulesFor = (workloadClass: Workload['workloadClass']): readonly Active[] => {
+    let list = forWorkloads.get(workloadClass);
+    if (!list) forWorkloads.set(workloadClass, (list = workloadRules.filter(({ rule }) => rule.meta.scope.workloadClasses.includes(workloadClass))));
     return list;
   };
 
