@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -221,6 +222,70 @@ test('no samples, bad PromQL, an unreachable server: clear messages and exit cod
   const down = await cli(['--prometheus', `http://127.0.0.1:${port}`, '--workload', 'api']);
   assert.equal(down.code, 2);
   assert.match(down.stderr, new RegExp(`cannot reach Prometheus at http://127.0.0.1:${port}/api/v1/query`));
+});
+
+/**
+ * An authenticating proxy in front of the real Prometheus, as kube-rbac-proxy or an OAuth proxy puts
+ * one in a cluster. The proxy is a stand-in (neither runs here); the Prometheus behind it is real.
+ */
+function authProxy(target: string, token: string): Promise<{ url: string; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server = createHttpServer((request, response) => {
+    if (request.headers.authorization !== `Bearer ${token}`) {
+      response.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized\n');
+      return;
+    }
+    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
+    forward.on('error', () => response.writeHead(502).end());
+    request.pipe(forward);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => server.close(() => done())) });
+    });
+  });
+}
+
+test('--bearer-token-file: a Prometheus behind an authenticating proxy', async ({ ready, url, dir }) => {
+  if (!ready) return;
+  const proxy = await authProxy(url, 'secret-token-1');
+  try {
+    const base = ['--prometheus', proxy.url, '--namespace', 'shop', '--workload', 'api', '--container', 'api', '--at', String(END), '--format', 'json'];
+    // A token file as `kubectl create token ... > file` writes it: with a trailing newline.
+    const good = join(dir, 'token');
+    writeFileSync(good, 'secret-token-1\n');
+    const measured = await cli([...base, '--bearer-token-file', good]);
+    assert.equal(measured.code, 0, measured.stderr);
+    assert.is(JSON.parse(measured.stdout).containers[0].peakBytes, 812 * MI);
+
+    const anonymous = await cli(base);
+    assert.equal(anonymous.code, 2);
+    assert.equal(anonymous.stderr, `oomguard measure: ${proxy.url}/api/v1/query answered HTTP 401 (not authenticated): Unauthorized (pass a token with --bearer-token-file FILE)\n`);
+
+    const wrong = join(dir, 'wrong-token');
+    writeFileSync(wrong, 'not-the-token');
+    const refused = await cli([...base, '--bearer-token-file', wrong]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, new RegExp(`answered HTTP 401 \\(not authenticated\\): Unauthorized \\(the token in ${wrong} was refused\\)\\n$`));
+
+    const missing = await cli([...base, '--bearer-token-file', join(dir, 'absent')]);
+    assert.equal([missing.code, missing.stderr], [2, `oomguard measure: --bearer-token-file ${join(dir, 'absent')}: ENOENT\n`]);
+    const empty = join(dir, 'empty-token');
+    writeFileSync(empty, '\n');
+    try {
+      await cli([...base, '--bearer-token-file', empty]);
+      assert.unreachable('an empty token file is a usage error');
+    } catch (error) {
+      assert.match((error as Error).message, /must hold one token \(it is empty\)/);
+    }
+  } finally {
+    await proxy.close();
+  }
 });
 
 test('usage errors', async () => {

@@ -72,6 +72,11 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
         throw new PrometheusError(`cannot reach Prometheus at ${endpoint.href}: ${reason}`);
       }
       const text = await response.text();
+      if (response.status === 401 || response.status === 403) {
+        // What an authenticating proxy in front of Prometheus (kube-rbac-proxy, an OAuth proxy) answers.
+        const said = text.trim().slice(0, 120).replace(/\s+/g, ' ');
+        throw new PrometheusError(`${endpoint.href} answered HTTP ${response.status} (${response.status === 401 ? 'not authenticated' : 'not allowed'})${said ? `: ${said}` : ''}`, response.status);
+      }
       let payload: { status?: string; error?: string; errorType?: string; data?: { resultType?: string; result?: unknown } };
       try {
         payload = JSON.parse(text);

@@ -22,6 +22,9 @@ Read a running workload's peak memory from Prometheus (the maximum of cAdvisor's
 over a window, per container) and print the recommended limit and runtime flags.
 
   --prometheus URL   the Prometheus server (http://prometheus.monitoring:9090)
+  --bearer-token-file FILE
+                     send the token in FILE as \`Authorization: Bearer\` (a Prometheus behind
+                     kube-rbac-proxy or an OAuth proxy; a file keeps the token out of ps and history)
   --namespace NS     the workload's namespace (default: default)
   --workload NAME    the workload's name; its pods are matched by the kind's naming pattern
   --kind KIND        Deployment (default), StatefulSet, DaemonSet, Job, CronJob, Pod
@@ -90,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
     args: argv,
     options: {
       prometheus: { type: 'string' },
+      'bearer-token-file': { type: 'string' },
       namespace: { type: 'string', default: 'default' },
       workload: { type: 'string' },
       kind: { type: 'string', default: 'Deployment' },
@@ -123,9 +127,23 @@ export async function run(argv: string[]): Promise<number> {
   }
   const fromManifest = manifest !== undefined ? runtimesFromManifest(manifest, values.kind!, values.workload) : new Map<string, RuntimeId>();
 
+  const tokenFile = values['bearer-token-file'];
+  let headers: Record<string, string> | undefined;
+  if (tokenFile !== undefined) {
+    let token: string;
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim();
+    } catch (error) {
+      process.stderr.write(`oomguard measure: --bearer-token-file ${tokenFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+      return 2;
+    }
+    if (token === '' || /\s/.test(token)) throw new UsageError(`--bearer-token-file ${tokenFile} must hold one token (it is ${token === '' ? 'empty' : 'more than one word'})`);
+    headers = { authorization: `Bearer ${token}` };
+  }
+
   let result;
   try {
-    const client = createPrometheusClient({ url: values.prometheus });
+    const client = createPrometheusClient({ url: values.prometheus, ...(headers ? { headers } : {}) });
     result = await queryPeak(client, {
       namespace: values.namespace!, workload: values.workload, kind: values.kind!, window: values.window!,
       ...(values.container !== undefined ? { container: values.container } : {}),
@@ -134,7 +152,9 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(error.message);
     if (error instanceof PrometheusError) {
-      process.stderr.write(`oomguard measure: ${error.message}\n`);
+      const refused = error.status === 401 || error.status === 403;
+      const hint = !refused ? '' : tokenFile === undefined ? ' (pass a token with --bearer-token-file FILE)' : ` (the token in ${tokenFile} was refused)`;
+      process.stderr.write(`oomguard measure: ${error.message}${hint}\n`);
       return 2;
     }
     throw error;
