@@ -38,6 +38,7 @@ const WARNING = BY_SEVERITY(ALERT_NAMES.nearLimit, 'warning');
 const CRITICAL = BY_SEVERITY(ALERT_NAMES.nearLimit, 'critical');
 const GROWTH = BY_SEVERITY(ALERT_NAMES.growth, 'warning');
 const OOM = BY_SEVERITY(ALERT_NAMES.oomKilled, 'critical');
+const KILLED = BY_SEVERITY(ALERT_NAMES.killed, 'warning');
 
 /** Every case is one promtool test group. */
 const CASES: Record<string, unknown> = {
@@ -110,6 +111,44 @@ const CASES: Record<string, unknown> = {
       series('kube_pod_container_status_last_terminated_reason', { ...POD, reason: 'Error', uid: 'u1' }, '_x19 1x40'),
     ],
     alert_rule_test: [{ eval_time: '22m', alertname: ALERT_NAMES.oomKilled, exp_alerts: [] }],
+  },
+  'exit 137 with reason Error (a node OOM kill, a liveness kill past the grace period) fires the exit-137 alert only': {
+    interval: '1m',
+    input_series: [
+      series('kube_pod_container_status_restarts_total', { ...POD, uid: 'u1' }, '0x19 1x40'),
+      series('kube_pod_container_status_last_terminated_reason', { ...POD, reason: 'Error', uid: 'u1' }, '_x19 1x40'),
+      series('kube_pod_container_status_last_terminated_exitcode', { ...POD, uid: 'u1' }, '_x19 137x40'),
+    ],
+    alert_rule_test: [
+      { eval_time: '15m', alertname: ALERT_NAMES.killed, exp_alerts: [] },
+      { eval_time: '22m', alertname: ALERT_NAMES.killed, exp_alerts: [alert(KILLED, '')] },
+      { eval_time: '22m', alertname: ALERT_NAMES.oomKilled, exp_alerts: [] },
+      { eval_time: '45m', alertname: ALERT_NAMES.killed, exp_alerts: [] }, // the code stays 137, but no new restart
+    ],
+  },
+  'exit 137 with reason OOMKilled is the OOM-kill alert\'s, not the exit-137 one': {
+    interval: '1m',
+    input_series: [
+      series('kube_pod_container_status_restarts_total', { ...POD, uid: 'u1' }, '0x19 1x40'),
+      series('kube_pod_container_status_last_terminated_reason', { ...POD, reason: 'OOMKilled', uid: 'u1' }, '_x19 1x40'),
+      series('kube_pod_container_status_last_terminated_exitcode', { ...POD, uid: 'u1' }, '_x19 137x40'),
+    ],
+    alert_rule_test: [
+      { eval_time: '22m', alertname: ALERT_NAMES.killed, exp_alerts: [] },
+      { eval_time: '22m', alertname: ALERT_NAMES.oomKilled, exp_alerts: [alert(OOM, '')] },
+    ],
+  },
+  'a restart with exit code 1 fires neither kill alert': {
+    interval: '1m',
+    input_series: [
+      series('kube_pod_container_status_restarts_total', { ...POD, uid: 'u1' }, '0x19 1x40'),
+      series('kube_pod_container_status_last_terminated_reason', { ...POD, reason: 'Error', uid: 'u1' }, '_x19 1x40'),
+      series('kube_pod_container_status_last_terminated_exitcode', { ...POD, uid: 'u1' }, '_x19 1x40'),
+    ],
+    alert_rule_test: [
+      { eval_time: '22m', alertname: ALERT_NAMES.killed, exp_alerts: [] },
+      { eval_time: '22m', alertname: ALERT_NAMES.oomKilled, exp_alerts: [] },
+    ],
   },
   'healthy at 50%, and another workload (api-gateway) at 95%: nothing fires for api': {
     interval: '1m',

@@ -13,7 +13,7 @@ import { haveTool } from './helpers/tools';
 const MI = 1024 * 1024;
 const ROOT = join(__dirname, '..');
 
-test('buildPrometheusRule: one PrometheusRule per container, four alerts, labels for the operator', () => {
+test('buildPrometheusRule: one PrometheusRule per container, five alerts, labels for the operator', () => {
   const rule = buildPrometheusRule({ name: 'api', namespace: 'shop', container: 'api', limitBytes: 512 * MI, labels: { release: 'prometheus' } });
   assert.equal(rule.apiVersion, 'monitoring.coreos.com/v1');
   assert.equal(rule.kind, 'PrometheusRule');
@@ -29,7 +29,10 @@ test('buildPrometheusRule: one PrometheusRule per container, four alerts, labels
     [ALERT_NAMES.nearLimit, 'critical', '5m'],
     [ALERT_NAMES.growth, 'warning', '10m'],
     [ALERT_NAMES.oomKilled, 'critical', undefined],
+    [ALERT_NAMES.killed, 'warning', undefined],
   ]);
+  // Exit 137 counts only with a restart in the lookback, and never when the reason is OOMKilled.
+  assert.ok(rules[4].expr.includes('kube_pod_container_status_last_terminated_exitcode{namespace="shop", pod=~"api-[a-z0-9]+-[a-z0-9]{5}", container="api"}) == 137\nunless on (namespace, pod, container)'));
   assert.ok(rules[0].expr.endsWith('\n> 0.75'));
   assert.ok(rules[1].expr.endsWith('\n> 0.9'));
   // The known limit is the fallback when kube-state-metrics has none.
@@ -115,7 +118,7 @@ test('promtool check rules accepts every generated rule file', () => {
     files.push(join(ROOT, 'templates/alerts/oomguard-memory.rules.yaml'));
     const result = spawnSync('promtool', ['check', 'rules', ...files], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stdout + result.stderr);
-    assert.equal((result.stdout.match(/SUCCESS: 4 rules found/g) ?? []).length, 4, result.stdout);
+    assert.equal((result.stdout.match(/SUCCESS: 5 rules found/g) ?? []).length, 4, result.stdout);
     // The operator's manifest carries the very same groups.
     assert.ok(prometheusRuleYaml(buildPrometheusRule({ name: 'api', container: 'api' })).startsWith('apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n'));
   } finally {

@@ -9,7 +9,8 @@
  *   shows; RSS is the anonymous memory the kernel cannot reclaim. The rules watch the larger of the two.
  * - `kube_pod_container_resource_limits{resource="memory"}`,
  *   `kube_pod_container_status_restarts_total`, `kube_pod_container_status_last_terminated_reason`:
- *   kube-state-metrics v2.
+ *   kube-state-metrics v2; `kube_pod_container_status_last_terminated_exitcode`: kube-state-metrics
+ *   v2.7.0 and later (its CHANGELOG, #1752), for the exit-137 alert only.
  */
 import { formatDuration, matchers, parseDuration, podNamePattern, type ContainerSelector } from './promql';
 
@@ -18,6 +19,7 @@ export const ALERT_NAMES = {
   nearLimit: 'OomguardMemoryNearLimit',
   growth: 'OomguardMemoryGrowthToLimit',
   oomKilled: 'OomguardContainerOOMKilled',
+  killed: 'OomguardContainerKilled137',
 } as const;
 
 /**
@@ -149,6 +151,18 @@ function growthExpression(r: Resolved): string {
   return `(\n${indent(climbing('container_memory_working_set_bytes'))}\n)\nor\n(\n${indent(climbing('container_memory_rss'))}\n)`;
 }
 
+/**
+ * Exit code 137 (128 + SIGKILL) without reason OOMKilled: something other than the container's own
+ * cgroup limit killed it. The exit-code gauge keeps the last termination's code for as long as the pod
+ * lives, so the alert is gated on a restart in the lookback, like the OOM-kill alert.
+ */
+function killedExpression(r: Resolved): string {
+  const restarts = `max by (${BY}) (increase(kube_pod_container_status_restarts_total{${matchers(r.selector)}}[${ALERT_DEFAULTS.oomKillLookback}]))`;
+  const exitCode = `max by (${BY}) (kube_pod_container_status_last_terminated_exitcode{${matchers(r.selector)}})`;
+  const reason = `max by (${BY}) (kube_pod_container_status_last_terminated_reason{reason="OOMKilled", ${matchers(r.selector)}})`;
+  return `${restarts} > 0\nand on (${BY})\n${exitCode} == 137\nunless on (${BY})\n${reason} == 1`;
+}
+
 function oomKilledExpression(r: Resolved): string {
   const restarts = `max by (${BY}) (increase(kube_pod_container_status_restarts_total{${matchers(r.selector)}}[${ALERT_DEFAULTS.oomKillLookback}]))`;
   const reason = `max by (${BY}) (kube_pod_container_status_last_terminated_reason{reason="OOMKilled", ${matchers(r.selector)}})`;
@@ -209,6 +223,19 @@ function rulesOf(r: Resolved): AlertRule[] {
         description:
           'The kernel killed the container for exceeding its memory limit (exit code 137, reason OOMKilled): the runtime never got to fail on its own terms. ' +
           `${diagnoseHint()}`,
+      }),
+    },
+    {
+      alert: ALERT_NAMES.killed,
+      expr: killedExpression(r),
+      labels: { severity: 'warning', ...extra },
+      annotations: annotate({
+        summary: `${WHERE} was killed (exit code 137) and restarted in the last ${ALERT_DEFAULTS.oomKillLookback}, but not for its own memory limit.`,
+        description:
+          'Exit code 137 is SIGKILL; the reason is not OOMKilled, so the container\'s own cgroup limit did not do it. ' +
+          'Usual causes: the node ran out of memory and its OOM killer chose this process (requests below limits let the node overcommit), ' +
+          'or a failing liveness probe whose process outlived the termination grace period. ' +
+          `${diagnoseHint()}; kubectl describe node shows SystemOOM events.`,
       }),
     },
   ];
