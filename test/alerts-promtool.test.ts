@@ -40,6 +40,13 @@ const GROWTH = BY_SEVERITY(ALERT_NAMES.growth, 'warning');
 const OOM = BY_SEVERITY(ALERT_NAMES.oomKilled, 'critical');
 const KILLED = BY_SEVERITY(ALERT_NAMES.killed, 'warning');
 
+/** A restart 20 minutes in, after a termination with this reason (and this exit code, when given). */
+const terminated = (reason: string, exitCode?: number) => [
+  series('kube_pod_container_status_restarts_total', { ...POD, uid: 'u1' }, '0x19 1x40'),
+  series('kube_pod_container_status_last_terminated_reason', { ...POD, reason, uid: 'u1' }, '_x19 1x40'),
+  ...(exitCode === undefined ? [] : [series('kube_pod_container_status_last_terminated_exitcode', { ...POD, uid: 'u1' }, `_x19 ${exitCode}x40`)]),
+];
+
 /** Every case is one promtool test group. */
 const CASES: Record<string, unknown> = {
   '76% of the limit: the warning fires, the critical does not': {
@@ -94,10 +101,7 @@ const CASES: Record<string, unknown> = {
   },
   'an OOM kill with a restart fires once, for the restart\'s lookback': {
     interval: '1m',
-    input_series: [
-      series('kube_pod_container_status_restarts_total', { ...POD, uid: 'u1' }, '0x19 1x40'),
-      series('kube_pod_container_status_last_terminated_reason', { ...POD, reason: 'OOMKilled', uid: 'u1' }, '_x19 1x40'),
-    ],
+    input_series: terminated('OOMKilled'),
     alert_rule_test: [
       { eval_time: '15m', alertname: ALERT_NAMES.oomKilled, exp_alerts: [] },
       { eval_time: '22m', alertname: ALERT_NAMES.oomKilled, exp_alerts: [alert(OOM, '')] },
@@ -106,19 +110,12 @@ const CASES: Record<string, unknown> = {
   },
   'a restart after a plain error is not an OOM kill': {
     interval: '1m',
-    input_series: [
-      series('kube_pod_container_status_restarts_total', { ...POD, uid: 'u1' }, '0x19 1x40'),
-      series('kube_pod_container_status_last_terminated_reason', { ...POD, reason: 'Error', uid: 'u1' }, '_x19 1x40'),
-    ],
+    input_series: terminated('Error'),
     alert_rule_test: [{ eval_time: '22m', alertname: ALERT_NAMES.oomKilled, exp_alerts: [] }],
   },
   'exit 137 with reason Error (a node OOM kill, a liveness kill past the grace period) fires the exit-137 alert only': {
     interval: '1m',
-    input_series: [
-      series('kube_pod_container_status_restarts_total', { ...POD, uid: 'u1' }, '0x19 1x40'),
-      series('kube_pod_container_status_last_terminated_reason', { ...POD, reason: 'Error', uid: 'u1' }, '_x19 1x40'),
-      series('kube_pod_container_status_last_terminated_exitcode', { ...POD, uid: 'u1' }, '_x19 137x40'),
-    ],
+    input_series: terminated('Error', 137),
     alert_rule_test: [
       { eval_time: '15m', alertname: ALERT_NAMES.killed, exp_alerts: [] },
       { eval_time: '22m', alertname: ALERT_NAMES.killed, exp_alerts: [alert(KILLED, '')] },
@@ -128,11 +125,7 @@ const CASES: Record<string, unknown> = {
   },
   'exit 137 with reason OOMKilled is the OOM-kill alert\'s, not the exit-137 one': {
     interval: '1m',
-    input_series: [
-      series('kube_pod_container_status_restarts_total', { ...POD, uid: 'u1' }, '0x19 1x40'),
-      series('kube_pod_container_status_last_terminated_reason', { ...POD, reason: 'OOMKilled', uid: 'u1' }, '_x19 1x40'),
-      series('kube_pod_container_status_last_terminated_exitcode', { ...POD, uid: 'u1' }, '_x19 137x40'),
-    ],
+    input_series: terminated('OOMKilled', 137),
     alert_rule_test: [
       { eval_time: '22m', alertname: ALERT_NAMES.killed, exp_alerts: [] },
       { eval_time: '22m', alertname: ALERT_NAMES.oomKilled, exp_alerts: [alert(OOM, '')] },
@@ -140,11 +133,7 @@ const CASES: Record<string, unknown> = {
   },
   'a restart with exit code 1 fires neither kill alert': {
     interval: '1m',
-    input_series: [
-      series('kube_pod_container_status_restarts_total', { ...POD, uid: 'u1' }, '0x19 1x40'),
-      series('kube_pod_container_status_last_terminated_reason', { ...POD, reason: 'Error', uid: 'u1' }, '_x19 1x40'),
-      series('kube_pod_container_status_last_terminated_exitcode', { ...POD, uid: 'u1' }, '_x19 1x40'),
-    ],
+    input_series: terminated('Error', 1),
     alert_rule_test: [
       { eval_time: '22m', alertname: ALERT_NAMES.killed, exp_alerts: [] },
       { eval_time: '22m', alertname: ALERT_NAMES.oomKilled, exp_alerts: [] },
