@@ -243,6 +243,8 @@ test('usage errors exit 2: unknown format, unknown option, unknown command', () 
   const unknown = lint(['--frobnicate']);
   assert.is(unknown.status, 2);
   assert.match(unknown.stderr, /Unknown option '--frobnicate'/);
+  const stdinTwice = lint(['-', '-'], { input: 'kind: Pod\n' });
+  assert.equal([stdinTwice.status, stdinTwice.stderr], [2, 'oomguard lint: standard input (-) can be given once\n']);
   const command = spawnSync(process.execPath, [CLI, 'frob'], { encoding: 'utf8' });
   assert.is(command.status, 2);
   assert.match(command.stderr, /unknown command "frob"/);

@@ -111,6 +111,8 @@ test('standard input in, fixed manifest out; bad usage exits 2', () => {
   assert.match(result.stderr, /<stdin>/);
   assert.is(oomguard(['fix', '--format', 'sarif', '-'], ROOT, input).status, 2);
   assert.is(oomguard(['fix', '--bogus'], ROOT).status, 2);
+  const twice = oomguard(['fix', '-', '-'], ROOT, input);
+  assert.equal([twice.status, twice.stderr], [2, 'oomguard fix: standard input (-) can be given once\n']);
 });
 
 test.run();

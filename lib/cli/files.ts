@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { isUtf8 } from 'node:buffer';
+import { UsageError } from './usage';
 
 export const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 /** Folders never searched: VCS data and dependencies. */
@@ -41,6 +42,8 @@ export function displayPath(file: string, cwd: string = process.cwd()): string {
 }
 
 export function collectFiles(paths: readonly string[], options: CollectOptions = {}): CollectedFiles {
+  // A second `-` would read an already exhausted stream and report it as an empty file.
+  if (paths.filter((path) => path === STDIN).length > 1) throw new UsageError('standard input (-) can be given once');
   const cwd = options.cwd ?? process.cwd();
   const root = options.root ?? cwd;
   let ignored: (path: string) => boolean = () => false;

@@ -11,3 +11,18 @@ export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnTy
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
 }
+
+/** The options every command that reads manifests takes (`lint`, `fix`), besides its own. */
+export const MANIFEST_COMMAND_OPTIONS = {
+  format: { type: 'string', short: 'f', default: 'stylish' },
+  config: { type: 'string', short: 'c' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `--color` / `--no-color` when given, else colour on a terminal unless NO_COLOR is set (no-color.org). */
+export function useColor(values: { readonly color?: boolean; readonly 'no-color'?: boolean }, stream: { readonly isTTY?: boolean }): boolean {
+  if (values['no-color']) return false;
+  return values.color ?? (stream.isTTY === true && !process.env.NO_COLOR);
+}

@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../../fix/write';
 import { collectFiles, displayPath, readManifest, STDIN } from '../files';
 import { toJson } from '../formatters/json';
 import { resourceText } from '../formatters/types';
-import { UsageError, parseCommandArgs } from '../usage';
+import { MANIFEST_COMMAND_OPTIONS, UsageError, parseCommandArgs, useColor } from '../usage';
 
 const HELP = `Usage: oomguard fix [options] [PATH ...]
 
@@ -115,14 +115,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      'dry-run': { type: 'boolean', short: 'n' },
-      format: { type: 'string', short: 'f', default: 'stylish' },
-      config: { type: 'string', short: 'c' },
-      color: { type: 'boolean' },
-      'no-color': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...MANIFEST_COMMAND_OPTIONS, 'dry-run': { type: 'boolean', short: 'n' } },
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -134,9 +127,7 @@ export async function run(argv: string[]): Promise<number> {
   const cwd = process.cwd();
   const config = loadConfig(cwd, values.config);
   const linter = createLinter({ severities: config.severities, sizing: config.sizing });
-  const paths = positionals.length > 0 ? positionals : ['.'];
-  if (paths.filter((path) => path === STDIN).length > 1) throw new UsageError('standard input (-) can be given once');
-  const { files, problems } = collectFiles(paths, { ignore: config.ignore, root: config.root, cwd });
+  const { files, problems } = collectFiles(positionals.length > 0 ? positionals : ['.'], { ignore: config.ignore, root: config.root, cwd });
   const outcomes: FileOutcome[] = problems.map((problem) => ({ name: problem.file, errors: [{ ...problem }], written: false }));
   // The diff (dry run) or the fixed standard input owns stdout; the report then goes to stderr.
   // With --format json the diffs go inside the JSON instead.
@@ -181,7 +172,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   if (diffs.length > 0) process.stdout.write(diffs.join(''));
-  const color = values['no-color'] ? false : values.color ?? ((usesStdout ? process.stderr.isTTY : process.stdout.isTTY) === true && !process.env.NO_COLOR);
+  const color = useColor(values, usesStdout ? process.stderr : process.stdout);
   const report = format === 'json' ? jsonReport(outcomes, dryRun, diffByFile) : stylishReport(outcomes, dryRun, color);
   (usesStdout ? process.stderr : process.stdout).write(report);
 
