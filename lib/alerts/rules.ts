@@ -151,22 +151,28 @@ function growthExpression(r: Resolved): string {
   return `(\n${indent(climbing('container_memory_working_set_bytes'))}\n)\nor\n(\n${indent(climbing('container_memory_rss'))}\n)`;
 }
 
+/** The container restarted within the kill lookback: the termination gauges below describe a new kill. */
+function restartedExpression(r: Resolved): string {
+  return `max by (${BY}) (increase(kube_pod_container_status_restarts_total{${matchers(r.selector)}}[${ALERT_DEFAULTS.oomKillLookback}])) > 0`;
+}
+
+/** The last termination's reason was OOMKilled (the gauge is 1 for the current reason). */
+function oomKilledReasonExpression(r: Resolved): string {
+  return `max by (${BY}) (kube_pod_container_status_last_terminated_reason{reason="OOMKilled", ${matchers(r.selector)}}) == 1`;
+}
+
+function oomKilledExpression(r: Resolved): string {
+  return `${restartedExpression(r)}\nand on (${BY})\n${oomKilledReasonExpression(r)}`;
+}
+
 /**
  * Exit code 137 (128 + SIGKILL) without reason OOMKilled: something other than the container's own
  * cgroup limit killed it. The exit-code gauge keeps the last termination's code for as long as the pod
  * lives, so the alert is gated on a restart in the lookback, like the OOM-kill alert.
  */
 function killedExpression(r: Resolved): string {
-  const restarts = `max by (${BY}) (increase(kube_pod_container_status_restarts_total{${matchers(r.selector)}}[${ALERT_DEFAULTS.oomKillLookback}]))`;
-  const exitCode = `max by (${BY}) (kube_pod_container_status_last_terminated_exitcode{${matchers(r.selector)}})`;
-  const reason = `max by (${BY}) (kube_pod_container_status_last_terminated_reason{reason="OOMKilled", ${matchers(r.selector)}})`;
-  return `${restarts} > 0\nand on (${BY})\n${exitCode} == 137\nunless on (${BY})\n${reason} == 1`;
-}
-
-function oomKilledExpression(r: Resolved): string {
-  const restarts = `max by (${BY}) (increase(kube_pod_container_status_restarts_total{${matchers(r.selector)}}[${ALERT_DEFAULTS.oomKillLookback}]))`;
-  const reason = `max by (${BY}) (kube_pod_container_status_last_terminated_reason{reason="OOMKilled", ${matchers(r.selector)}})`;
-  return `${restarts} > 0\nand on (${BY})\n${reason} == 1`;
+  const exitCode = `max by (${BY}) (kube_pod_container_status_last_terminated_exitcode{${matchers(r.selector)}}) == 137`;
+  return `${restartedExpression(r)}\nand on (${BY})\n${exitCode}\nunless on (${BY})\n${oomKilledReasonExpression(r)}`;
 }
 
 const WHERE = '{{ $labels.namespace }}/{{ $labels.pod }} container {{ $labels.container }}';
@@ -308,16 +314,10 @@ export function buildPrometheusRule(input: AlertRuleInput): PrometheusRule {
   };
 }
 
-export interface ClusterAlertInput {
-  /** Limit the rules to one namespace. */
-  readonly namespace?: string;
-  readonly warningRatio?: number;
-  readonly criticalRatio?: number;
-  readonly growthWindow?: string;
-  readonly growthHorizon?: string;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly runbookUrl?: string;
-  /** @default 'oomguard-memory' */
+/** The per-workload options that also make sense cluster-wide (`namespace` then limits the rules to one). */
+export interface ClusterAlertInput
+  extends Pick<AlertRuleInput, 'namespace' | 'warningRatio' | 'criticalRatio' | 'growthWindow' | 'growthHorizon' | 'labels' | 'runbookUrl'> {
+  /** The PrometheusRule's name. @default 'oomguard-memory' */
   readonly name?: string;
 }
 
