@@ -8,24 +8,9 @@ import * as assert from 'uvu/assert';
 import { MIB, buildDeployment, createLinter } from '../lib';
 import { SIZED_DEPLOYMENT_TYPE, SizedDeployment } from '../lib/pulumi';
 import { policies } from '../policies/pulumi/policies';
+import { mockPulumi, waitForRPCs } from './helpers/pulumi-mocks';
 
-type Registered = pulumi.runtime.MockResourceArgs;
-
-// Pending RPCs (a component's registerOutputs) must reach the mock monitor they were made for.
-const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
-
-async function withMocks(): Promise<Registered[]> {
-  await waitForRPCs();
-  const registered: Registered[] = [];
-  await pulumi.runtime.setMocks({
-    newResource: (args) => {
-      registered.push(args);
-      return { id: `${args.name}-id`, state: args.inputs };
-    },
-    call: () => ({}),
-  }, 'project', 'test', false);
-  return registered;
-}
+const withMocks = () => mockPulumi(false);
 
 function settled<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));

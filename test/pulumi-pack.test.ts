@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RULES, buildDeployment, MIB } from '../lib';
+import { jvmContainer } from './helpers/containers';
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 const ROOT = join(__dirname, '..');
@@ -132,11 +133,6 @@ async function configure(pack: Pack, info: any, user: Record<string, { enforceme
 
 const DEPLOYMENT = 'kubernetes:apps/v1:Deployment';
 const labels = { app: 'web' };
-const probes = {
-  livenessProbe: { httpGet: { path: '/livez', port: 8080 } },
-  readinessProbe: { httpGet: { path: '/readyz', port: 8080 } },
-  startupProbe: { httpGet: { path: '/livez', port: 8080 }, failureThreshold: 30 },
-};
 /** A Deployment's inputs as @pulumi/kubernetes sends them: one JVM container, peak 400Mi declared. */
 function deployment(container: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -146,16 +142,7 @@ function deployment(container: Record<string, unknown>): Record<string, unknown>
     spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container] } } },
   };
 }
-function jvm(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'app',
-    image: 'eclipse-temurin:17-jre',
-    env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-XX:MaxRAMPercentage=60.0' }],
-    resources: { limits: { memory: '1000Mi' }, requests: { memory: '1000Mi' } },
-    ...probes,
-    ...overrides,
-  };
-}
+const jvm = jvmContainer;
 
 const pack = suite<{ pack: Pack; info: any }>('pulumi policy pack over the Analyzer gRPC protocol');
 

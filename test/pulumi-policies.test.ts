@@ -14,6 +14,8 @@ import { MIB, RULES, buildDeployment } from '../lib';
 import { SIZING_CONFIG_SCHEMA, defaultConfig, sizingFromConfig } from '../policies/pulumi/config';
 import { ENFORCEMENT, policies } from '../policies/pulumi/policies';
 import { POD_BEARING_TYPES, manifestOf } from '../policies/pulumi/resources';
+import { jvmContainer } from './helpers/containers';
+import { mockPulumi } from './helpers/pulumi-mocks';
 
 // Runtime pieces @pulumi/policy exports without declarations (see policies/pulumi/resources.ts).
 const sdk = policySdk as unknown as {
@@ -78,16 +80,7 @@ async function runAll(type: string, props: Record<string, unknown>): Promise<str
 
 /** The type token and inputs the Pulumi SDK sends for a resource, captured with runtime mocks. */
 async function inputsOf(create: () => pulumi.CustomResource): Promise<{ type: string; props: Record<string, unknown> }> {
-  // Pending RPCs must reach the mock monitor they were made for (@pulumi/pulumi runtime/settings.ts).
-  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-  const captured: pulumi.runtime.MockResourceArgs[] = [];
-  await pulumi.runtime.setMocks({
-    newResource: (args) => {
-      captured.push(args);
-      return { id: `${args.name}-id`, state: args.inputs };
-    },
-    call: () => ({}),
-  }, 'project', 'test', true);
+  const captured = await mockPulumi(true);
   const resource = create();
   await new Promise<void>((resolve) => resource.urn.apply(() => resolve()));
   const entry = captured.find((args) => args.name === 'web');
@@ -97,22 +90,8 @@ async function inputsOf(create: () => pulumi.CustomResource): Promise<{ type: st
 
 const labels = { app: 'web' };
 const metadata = { name: 'web', annotations: { 'oomguard.io/peak-rss': '400Mi' } };
-const probes = {
-  livenessProbe: { httpGet: { path: '/livez', port: 8080 } },
-  readinessProbe: { httpGet: { path: '/readyz', port: 8080 } },
-  startupProbe: { httpGet: { path: '/livez', port: 8080 }, failureThreshold: 30 },
-};
 type ContainerInput = k8s.types.input.core.v1.Container;
-function jvm(overrides: Partial<Record<keyof ContainerInput, unknown>> = {}): ContainerInput {
-  return {
-    name: 'app',
-    image: 'eclipse-temurin:17-jre',
-    env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-XX:MaxRAMPercentage=60.0' }],
-    resources: { limits: { memory: '1000Mi' }, requests: { memory: '1000Mi' } },
-    ...probes,
-    ...overrides,
-  } as ContainerInput;
-}
+const jvm = (overrides: Partial<Record<keyof ContainerInput, unknown>> = {}) => jvmContainer(overrides) as ContainerInput;
 function deployment(container: ContainerInput, extra: Partial<k8s.types.input.core.v1.PodSpec> = {}): () => pulumi.CustomResource {
   return () => new k8s.apps.v1.Deployment('web', {
     metadata,
