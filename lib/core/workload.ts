@@ -138,18 +138,13 @@ function podTemplateOf(object: Obj): { metadata: unknown; spec: Obj; path: JsonP
  * A field whose path is built only when asked for: most fields of a fleet never appear in a finding,
  * and tens of thousands of path arrays are measurable garbage (bench/run.ts).
  */
-export abstract class LazyPath {
+abstract class LazyPath {
   private built: JsonPath | undefined;
-  /** `base` is the parent's path, or the parent itself when its own path is lazy too. */
-  constructor(private readonly base: JsonPath | { readonly path: JsonPath }) {}
+  constructor(private readonly base: JsonPath) {}
   /** The segments below `base`; only called when the path is asked for. */
   protected abstract tail(): readonly (string | number)[];
   get path(): JsonPath {
-    if (this.built === undefined) {
-      const base = 'path' in this.base ? this.base.path : this.base;
-      this.built = [...base, ...this.tail()];
-    }
-    return this.built;
+    return (this.built ??= [...this.base, ...this.tail()]);
   }
 }
 

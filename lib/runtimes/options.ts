@@ -2,7 +2,7 @@
  * Reading runtime options out of a container: env variables whose value is a list of options, and a
  * command line (`command` + `args`, including `sh -c "..."` strings) that runs a given binary.
  */
-import { LazyPath, type Container, type JsonPath } from '../core/workload';
+import type { Container, JsonPath } from '../core/workload';
 import type { OptionToken } from './types';
 
 /** Split an options string the way a shell would split an unquoted variable (whitespace). */
@@ -14,18 +14,17 @@ export function splitOptions(text: string): string[] {
  * One option and where it came from. The path is built only when a finding or fix asks for it: most
  * options of a fleet never appear in one (bench/run.ts).
  */
-class Token extends LazyPath implements OptionToken {
+class Token implements OptionToken {
+  private built: JsonPath | undefined;
   constructor(
     readonly token: string,
     readonly source: string,
     readonly text: string,
-    owner: { readonly path: JsonPath },
-    private readonly below: readonly (string | number)[],
-  ) {
-    super(owner);
-  }
-  protected tail() {
-    return this.below;
+    private readonly owner: { readonly path: JsonPath },
+    private readonly tail: readonly (string | number)[],
+  ) {}
+  get path(): JsonPath {
+    return (this.built ??= [...this.owner.path, ...this.tail]);
   }
 }
 
