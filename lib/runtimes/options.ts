@@ -12,7 +12,8 @@ export function splitOptions(text: string): string[] {
 
 /**
  * One option and where it came from. The path is built only when a finding or fix asks for it: most
- * options of a fleet never appear in one (bench/run.ts).
+ * options of a fleet never appear in one (bench/run.ts). Not a subclass of the workload model's
+ * LazyPath: tried, and it cost 2.4% more instructions over a 2,000-document lint (valgrind).
  */
 class Token implements OptionToken {
   private built: JsonPath | undefined;
