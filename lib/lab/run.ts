@@ -90,8 +90,8 @@ export interface RunResult {
 }
 
 /** What unshare prints when the namespace's PID 1 was killed with SIGKILL (see finish below). */
-const UNSHARE_SIGKILL = /^unshare: sigprocmask[^\n]*$/m;
-const UNSHARE_SIGKILL_LINE = /^unshare: sigprocmask[^\n]*\n?/gm;
+const UNSHARE_SIGKILL_PREFIX = 'unshare: sigprocmask';
+const UNSHARE_SIGKILL = /^unshare: sigprocmask[^\n]*\n?$/;
 
 class Tail {
   private text = '';
@@ -140,16 +140,37 @@ export function runMeasured(options: RunOptions): Promise<RunResult> {
       if (stdoutMode === 'stdout') process.stdout.write(chunk);
       else if (stdoutMode === 'stderr') process.stderr.write(chunk);
     });
+    // unshare's own "sigprocmask unblock failed" line (see finish) is not the command's output. glibc's
+    // err() writes it in several write(2) calls, so it is recognised line by line: text that could still
+    // become that line is held back until it is complete, everything else passes at once.
     let namespaceKilled = false;
-    child.stderr.on('data', (data: Buffer) => {
-      let chunk = data;
-      if (options.pidNamespace && UNSHARE_SIGKILL.test(chunk.toString('latin1'))) {
-        // unshare's own line, not the command's: it says the namespace's PID 1 was SIGKILLed (below).
-        namespaceKilled = true;
-        chunk = Buffer.from(chunk.toString('latin1').replace(UNSHARE_SIGKILL_LINE, ''), 'latin1');
-      }
+    let held = '';
+    const emitStderr = (text: string): void => {
+      if (text === '') return;
+      const chunk = Buffer.from(text, 'latin1');
       stderrTail.push(chunk);
-      if (options.echoStderr !== false && chunk.length > 0) process.stderr.write(chunk);
+      if (options.echoStderr !== false) process.stderr.write(chunk);
+    };
+    const filterStderr = (text: string, final: boolean): void => {
+      let rest = held + text;
+      held = '';
+      let out = '';
+      for (;;) {
+        const newline = rest.indexOf('\n');
+        if (newline < 0) break;
+        const line = rest.slice(0, newline + 1);
+        rest = rest.slice(newline + 1);
+        if (UNSHARE_SIGKILL.test(line)) namespaceKilled = true;
+        else out += line;
+      }
+      if (!final && rest !== '' && (UNSHARE_SIGKILL_PREFIX.startsWith(rest) || rest.startsWith(UNSHARE_SIGKILL_PREFIX))) held = rest;
+      else if (final && UNSHARE_SIGKILL.test(rest)) namespaceKilled = true;
+      else out += rest;
+      emitStderr(out);
+    };
+    child.stderr.on('data', (data: Buffer) => {
+      if (options.pidNamespace) filterStderr(data.toString('latin1'), false);
+      else emitStderr(data.toString('latin1'));
     });
 
     const sample = (): void => {
@@ -219,6 +240,7 @@ export function runMeasured(options: RunOptions): Promise<RunResult> {
     const finish = (code: number | null, endSignal: string | null): void => {
       if (finished) return;
       finished = true;
+      if (held !== '') filterStderr('', true);
       // unshare (util-linux 2.38) passes a child's signal on by killing itself with it, except SIGKILL,
       // which signal(2) refuses: it then prints "sigprocmask unblock failed" and exits 1.
       const sigkilled = namespaceKilled && code === 1;

@@ -143,11 +143,13 @@ export async function startDockerd(options: { timeoutMs?: number } = {}): Promis
     throw new Error(`dockerd did not start within ${options.timeoutMs ?? 30_000} ms:\n${tail}`);
   }
 
-  // The skeleton root: the folders a process expects, and Debian's merged-/usr symlinks into the bind-mounted /usr.
+  // The skeleton root: the folders a process expects, and Debian's merged-/usr links (bin, lib, lib64) into the bind-mounted /usr.
   const skeleton = path.join(dir, 'skeleton');
   for (const folder of ['usr', 'etc', 'tmp', 'proc', 'sys', 'dev', 'root', 'run', 'var/tmp', 'work']) fs.mkdirSync(path.join(skeleton, folder), { recursive: true });
   fs.chmodSync(path.join(skeleton, 'tmp'), 0o1777);
-  for (const [link, target] of [['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64']]) fs.symlinkSync(target, path.join(skeleton, link));
+  // /sbin is a real folder, not the merged-/usr link: docker run --init bind-mounts its init at /sbin/docker-init.
+  fs.mkdirSync(path.join(skeleton, 'sbin'));
+  for (const [link, target] of [['bin', 'usr/bin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64']]) fs.symlinkSync(target, path.join(skeleton, link));
   const image = `oomguard-skeleton:${process.pid}-${++sequence}`;
   const tar = spawnSync('tar', ['-C', skeleton, '-cf', path.join(dir, 'skeleton.tar'), '.'], { encoding: 'utf8' });
   if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
