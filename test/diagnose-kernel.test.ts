@@ -185,6 +185,26 @@ test('CLI: exit codes as strings and missing fields are input errors with a line
   assert.is(c.status, 2);
   assert.match(c.stderr, 'standard input:8: status.containerStatuses[0].restartCount: expected an integer, got the string "2"');
   assert.match(c.stderr, 'standard input:10: status.containerStatuses[0].lastState.terminated.exitCode: expected an integer, got nothing');
+  for (const [input, message] of [
+    ['null', 'expected kubectl get pod -o json'],
+    ['{"kind":"Pod","spec":{"containers":"x"}}', 'spec.containers: expected a list of containers, got the string "x"'],
+    ['[{"State":{"ExitCode":1,"OOMKilled":"yes"},"Config":{}}]', '[0].State.OOMKilled: expected true or false, got the string "yes"'],
+  ]) {
+    const bad = cli(['-'], input);
+    assert.is(bad.status, 2, input);
+    assert.match(bad.stderr, message, input);
+  }
+});
+
+test('a log without newlines, megabytes long, is searched in linear time', () => {
+  const started = Date.now();
+  const input = pod([{ name: 'worker', restartCount: 1, state: { running: {} }, lastState: { terminated: { exitCode: 139 } } }]);
+  const [d] = diagnose(subjects(input), { logs: [{ text: `${'x'.repeat(4 << 20)} FATAL ERROR: Reached heap limit` }] }).diagnoses;
+  assert.is(d.verdict, 'runtime-oom');
+  assert.ok((d.logEvidence ?? '').length < 500, 'the evidence is the match, not the whole line');
+  const [none] = diagnose(subjects(input), { logs: [{ text: 'y'.repeat(4 << 20) }] }).diagnoses;
+  assert.is(none.verdict, 'segfault');
+  assert.ok(Date.now() - started < 3000, `${Date.now() - started} ms`);
 });
 
 test('CLI: input is bounded: a device, a FIFO and a folder are refused; more than 64 MiB on stdin stops', () => {

@@ -64,8 +64,15 @@ const DMESG_HUMAN = /^\[((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Ju
 const ISO_PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\s+(?:\S+\s+kernel:\s*)?/;
 const SYSLOG_PREFIX = /^((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)?)\s+\S+\s+kernel:\s*/;
 
+/**
+ * The kernel formats a log record into at most 1024 bytes (printk's LOG_LINE_MAX, kernel/printk), and
+ * journalctl and syslog add a prefix: a longer line is not a kernel line and is not searched.
+ */
+const MAX_KERNEL_LINE = 4096;
+
 /** Whether a line is kernel log text (for input that mixes a pod's JSON with dmesg output). */
 export function isKernelLogLine(line: string): boolean {
+  if (line.length > MAX_KERNEL_LINE) return false;
   return DMESG_RELATIVE.test(line) || DMESG_HUMAN.test(line) || SYSLOG_PREFIX.test(line) || (ISO_PREFIX.test(line) && /\skernel:\s/.test(line))
     || /^\s*(?:oom-kill:constraint=|Memory cgroup out of memory: Kill|Out of memory: Kill)/.test(line);
 }
@@ -141,6 +148,7 @@ export function parseKernelLog(text: string): KernelLog {
   let pending: Pending | undefined;
   let taskIn: { task: string; oom: string } | undefined;
   lines.forEach((raw, index) => {
+    if (raw.length > MAX_KERNEL_LINE) return;
     const { time, rest } = splitTime(raw);
     const oomKill = OOM_KILL.exec(rest);
     if (oomKill) {

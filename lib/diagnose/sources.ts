@@ -157,6 +157,11 @@ function ownerOf(metadata: Obj): Subject['pod']['owner'] {
 
 function podSubject(pod: Obj, path: JsonPath, problems: Problems): Subject | string {
   const at = formatJsonPath(path);
+  const podSpec = isObject(pod.spec) ? pod.spec : undefined;
+  if (podSpec && podSpec.containers !== undefined && !Array.isArray(podSpec.containers)) {
+    problems.add([...path, 'spec', 'containers'], `expected a list of containers, got ${describe(podSpec.containers)}`);
+    return `${at || 'the Pod'} cannot be read`;
+  }
   const workload = extractWorkloads(pod)[0];
   if (!workload) return `${at || 'the Pod'} has no spec.containers`;
   const metadata = isObject(pod.metadata) ? pod.metadata : {};

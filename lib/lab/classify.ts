@@ -5,23 +5,28 @@
 
 export type Outcome = 'ok' | 'runtime-oom' | 'oom-killed' | 'failed';
 
-/** The messages each runtime prints when it hits its own ceiling (or malloc fails). */
-export const RUNTIME_OOM_PATTERNS: readonly { readonly runtime: string; readonly pattern: RegExp }[] = [
+/**
+ * The messages each runtime prints when it hits its own ceiling (or malloc fails). No pattern starts
+ * with a wildcard: the match is found by its literal, then widened to the rest of its line (or the whole
+ * line), so a long log without a match costs one pass, never a pass per character (a leading `[^\n]*`
+ * made a 64 KiB line without newline cost 4.5 s, and 256 KiB three minutes).
+ */
+export const RUNTIME_OOM_PATTERNS: readonly { readonly runtime: string; readonly pattern: RegExp; readonly wholeLine?: boolean }[] = [
   // HotSpot and OpenJ9: "Exception in thread "main" java.lang.OutOfMemoryError: Java heap space",
   // "Terminating due to java.lang.OutOfMemoryError" with -XX:+ExitOnOutOfMemoryError.
-  { runtime: 'jvm', pattern: /java\.lang\.OutOfMemoryError[^\n]*/ },
+  { runtime: 'jvm', pattern: /java\.lang\.OutOfMemoryError/ },
   // V8's fatal heap errors come in a family whose first words change between versions and GC paths:
   // "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
   // "FATAL ERROR: Ineffective mark-compacts near heap limit Allocation failed - JavaScript heap out of memory",
   // "FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory". What they share
-  // is "JavaScript heap out of memory", or "heap limit" after V8's "FATAL ERROR:".
-  { runtime: 'node', pattern: /[^\n]*JavaScript heap out of memory[^\n]*|[^\n]*FATAL ERROR:[^\n]*heap limit[^\n]*/ },
+  // is "JavaScript heap out of memory", or "heap limit" after V8's "FATAL ERROR:" on the same line.
+  { runtime: 'node', pattern: /JavaScript heap out of memory|FATAL ERROR:[^\n]*?heap limit/, wholeLine: true },
   // Go runtime: "fatal error: runtime: out of memory" (mmap failed).
-  { runtime: 'go', pattern: /fatal error: runtime: out of memory[^\n]*/ },
+  { runtime: 'go', pattern: /fatal error: runtime: out of memory/ },
   // CPython: "MemoryError" as the last line of a traceback.
-  { runtime: 'python', pattern: /^(?:[\w.]+\.)?MemoryError\b[^\n]*/m },
-  { runtime: 'dotnet', pattern: /System\.OutOfMemoryException[^\n]*/ },
-  { runtime: 'ruby', pattern: /(?:\bNoMemoryError\b|failed to allocate memory)[^\n]*/ },
+  { runtime: 'python', pattern: /^(?:[\w.]+\.)?MemoryError\b/m },
+  { runtime: 'dotnet', pattern: /System\.OutOfMemoryException/ },
+  { runtime: 'ruby', pattern: /\bNoMemoryError\b|failed to allocate memory/ },
 ];
 
 export interface ExitFacts {
@@ -59,11 +64,19 @@ export function statusCode(exitCode: number | null, signal: string | null): numb
   return 128 + (signal ? SIGNALS[signal] ?? 0 : 0);
 }
 
-/** The runtime's own out-of-memory message in some output, if any. */
+/** The runtime's own out-of-memory message in some output, if any: the matched line (or its rest from the match). */
 export function findRuntimeOom(output: string): { runtime: string; line: string } | undefined {
-  for (const { runtime, pattern } of RUNTIME_OOM_PATTERNS) {
+  for (const { runtime, pattern, wholeLine } of RUNTIME_OOM_PATTERNS) {
     const match = pattern.exec(output);
-    if (match) return { runtime, line: match[0].trim() };
+    if (!match) continue;
+    const start = wholeLine ? output.lastIndexOf('\n', match.index) + 1 : match.index;
+    const newline = output.indexOf('\n', match.index);
+    const end = newline < 0 ? output.length : newline;
+    // A line is evidence, not a dump: a very long one is cut to 100 characters before the match and 300 after.
+    const from = Math.max(start, match.index - 100);
+    const to = Math.min(end, match.index + 300);
+    const line = `${from > start ? '…' : ''}${output.slice(from, to).trim()}${to < end ? '…' : ''}`;
+    return { runtime, line: line.trim() };
   }
   return undefined;
 }

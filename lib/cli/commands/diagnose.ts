@@ -213,7 +213,8 @@ export async function run(argv: string[]): Promise<number> {
       errors.push({ file: name, ...(parsed.problem.line !== undefined ? { line: parsed.problem.line } : {}), message: parsed.problem.message.split('\n')[0] });
     } else {
       for (const document of parsed.documents) {
-        if (document.value === null || document.value === undefined) continue;
+        // An empty document between `---` separators is nothing; a whole input of `null` is not a pod.
+        if ((document.value === null || document.value === undefined) && parsed.documents.length > 1) continue;
         const result = readSubjects(document.value);
         for (const problem of result.problems ?? []) errors.push({ file: name, line: document.lineOf(problem.path), message: problem.message });
         if (result.ok) subjects.push(...result.subjects);
