@@ -33,7 +33,7 @@ child killed while PID 1 lived on, restarts, the memory limit, the detected runt
 Examples:
   kubectl get pod -n shop api-7d4b9c8f6d-x2x7k -o json | oomguard diagnose
   kubectl get pods -n shop -o json | oomguard diagnose - --format json
-  docker inspect web | oomguard diagnose - --kernel-log <(dmesg) --logs <(docker logs web 2>&1)
+  docker logs web > web.log 2>&1; dmesg | oomguard diagnose web.json --kernel-log - --logs web.log
   oomguard diagnose pod.json --logs api=previous.log --kernel-log node-dmesg.txt
 
 Every input is a regular file or standard input, at most 64 MiB.
