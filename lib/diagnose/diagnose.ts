@@ -190,7 +190,7 @@ function explain(
         `${where} ended with ${exit.label}, but the runtime did not record OOMKilled (reason ${end.reason ?? 'none'}). Either the kernel's OOM killer killed a child process ` +
         'and the main process (a shell or supervisor) passed its 137 on, or something outside sent SIGKILL: the kubelet when the termination grace period ran out ' +
         '(after a failed liveness probe, a deletion or an eviction), a docker kill, or the node\'s own OOM killer. ' +
-        'The kernel log on the node says which: journalctl -k | grep -i -e "memory cgroup out of memory" -e "killed process" (or dmesg -T).',
+        'The kernel log on the node says which: journalctl -k | grep -i -e "memory cgroup out of memory" -e "killed process" (or dmesg -T), or give it to oomguard diagnose with --kernel-log.',
     };
   }
   if (code === 0) {
@@ -267,7 +267,7 @@ function killsFor(subject: Subject, status: ContainerStatus, end: Termination | 
 
 function diagnoseContainer(
   subject: Subject, workload: Workload, container: Container, status: ContainerStatus, findings: Finding[], sizing: SizingConfig,
-  context: { kills: readonly { kill: KernelOomKill; containerId: string }[]; log?: string },
+  context: { kills: readonly { kill: KernelOomKill; containerId: string }[]; log?: string; kernelLogGiven?: boolean },
 ): Diagnosis | undefined {
   const previous = status.lastTerminated;
   const current = status.terminated;
@@ -282,6 +282,7 @@ function diagnoseContainer(
   // Without an exit, the kills of the current run are the story; with one, those of the run that ended.
   const relevant = kernelKills.filter((kill) => (end ? kill.run === 'ended' : kill.run === 'current'));
   const base = explain(subject, container, status, end, runtime, limitBytes, { kills: relevant, ...(logLine ? { logLine } : {}) });
+  const killsKnown = context.kernelLogGiven === true;
   const own = findings
     .filter((f) => f.container === container.name && MEMORY_RULE.test(f.ruleId))
     .filter((f) => subject.source === 'kubernetes' || f.ruleId !== 'memory-request-not-equal-limit')
@@ -322,7 +323,7 @@ function diagnoseContainer(
       nextSteps.push('Size the limit for every process in the container, not only the main one: the killed child\'s memory counts against the same cgroup (oomguard verify runs the whole process tree under one limit and reports such kills).');
     }
     if (base.verdict === 'sigkill') {
-      nextSteps.push('On the node, check the kernel log for an OOM kill inside this container (journalctl -k | grep -i "killed process"); if there is none, read the pod\'s events (kubectl describe pod) for Liveness probe failed, Killing or Evicted.');
+      nextSteps.push(`On the node, check the kernel log for an OOM kill inside this container (journalctl -k > kernel.log, then oomguard diagnose --kernel-log kernel.log matches it by cgroup path)${killsKnown ? '; the kernel log given shows none in this container,' : ''}; if there is none, read the pod's events (kubectl describe pod) for Liveness probe failed, Killing or Evicted.`);
     }
     if (base.verdict === 'runtime-oom') {
       nextSteps.push('Capture a heap profile under load (JVM: -XX:+HeapDumpOnOutOfMemoryError; Node.js: --heapsnapshot-near-heap-limit=1) to tell a leak from a heap that is simply too small.');
@@ -448,7 +449,7 @@ export function diagnose(subjects: readonly Subject[], options: DiagnoseOptions 
       const status = subject.statuses.get(container.name);
       if (!status || (eviction && eviction.container === container.name)) continue;
       const log = logFor(container.name);
-      const diagnosis = diagnoseContainer(subject, subject.workload, container, status, findings, sizing, { kills: byContainer, ...(log !== undefined ? { log } : {}) });
+      const diagnosis = diagnoseContainer(subject, subject.workload, container, status, findings, sizing, { kills: byContainer, kernelLogGiven: options.kernelLog !== undefined, ...(log !== undefined ? { log } : {}) });
       if (diagnosis) diagnoses.push(diagnosis);
     }
   }
