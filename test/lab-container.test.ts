@@ -33,14 +33,18 @@ function oomguard(args: string[]) {
   return result;
 }
 
-/** Start the CLI, send `signal` after `afterMs`, and wait for it to end. */
-async function signalled(args: string[], signal: NodeJS.Signals, afterMs: number) {
+/**
+ * Start the CLI, send `signal` after `afterMs` (or once `readyText` appears in its output, so a slow start
+ * on a busy machine cannot race the signal), and wait for it to end.
+ */
+async function signalled(args: string[], signal: NodeJS.Signals, afterMs: number, readyText?: string) {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stderr += chunk));
   await new Promise((resolve) => setTimeout(resolve, afterMs));
+  for (let i = 0; readyText !== undefined && i < 300 && !`${stdout}${stderr}`.includes(readyText); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   const sent = Date.now();
   child.kill(signal);
   const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -122,8 +126,8 @@ console.log('worker ended by ' + r.signal); process.exit(0);`;
 
 test('SIGTERM is forwarded to PID 1: a handler runs and the command ends on its own', async () => {
   if (!ready('signal forwarding is checked under verify')) return;
-  const handler = 'process.on("SIGTERM",()=>{console.log("got SIGTERM");process.exit(0)});setInterval(()=>{},1000)';
-  const run = await signalled(['verify', '--limit', '128Mi', '--no-flags', '--format', 'json', '--', 'node', '-e', handler], 'SIGTERM', 1500);
+  const handler = 'process.on("SIGTERM",()=>{console.log("got SIGTERM");process.exit(0)});console.log("ready");setInterval(()=>{},1000)';
+  const run = await signalled(['verify', '--limit', '128Mi', '--no-flags', '--format', 'json', '--', 'node', '-e', handler], 'SIGTERM', 200, 'ready');
   assert.match(run.stderr, 'got SIGTERM');
   const report = JSON.parse(run.stdout);
   assert.equal([report.outcome, report.exitCode, report.interrupted], ['ok', 0, true]);
@@ -133,7 +137,7 @@ test('SIGTERM is forwarded to PID 1: a handler runs and the command ends on its 
 test('a command that ignores SIGTERM (and SIGINT) is SIGKILLed after the grace period, not waited for', async () => {
   if (!ready('the grace period is checked under verify')) return;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    const run = await signalled(['verify', '--limit', '64Mi', '--no-flags', '--grace-period', '1', '--format', 'json', '--', 'sh', '-c', 'trap "" TERM INT; sleep 30; echo not-reached'], signal, 800);
+    const run = await signalled(['verify', '--limit', '64Mi', '--no-flags', '--grace-period', '1', '--format', 'json', '--', 'sh', '-c', 'trap "" TERM INT; echo ready; sleep 30; echo not-reached'], signal, 200, 'ready');
     const report = JSON.parse(run.stdout);
     assert.equal([report.exitCode, report.interrupted], [137, true], signal);
     assert.ok(report.notes.some((note: string) => note.includes('did not stop within the grace period')), report.notes.join('\n'));
@@ -141,7 +145,8 @@ test('a command that ignores SIGTERM (and SIGINT) is SIGKILLed after the grace p
     assert.not.match(run.stderr, 'not-reached');
   }
   // measure without a cgroup kills the process tree the same way.
-  const measured = await signalled(['measure', '--no-cgroup', '--grace-period', '1', '--format', 'json', '--', 'sh', '-c', 'trap "" TERM; sleep 30'], 'SIGTERM', 800);
+  const measured = await signalled(['measure', '--no-cgroup', '--grace-period', '1', '--format', 'json', '--', 'sh', '-c', 'trap "" TERM; echo ready; sleep 30'], 'SIGTERM', 200, 'ready');
+  assert.ok(measured.afterSignalMs >= 900, `measure waited the grace period: ${measured.afterSignalMs} ms`);
   assert.ok(measured.afterSignalMs < 4000, `measure: ${measured.afterSignalMs} ms`);
   assert.is(JSON.parse(measured.stdout).interrupted, true);
   assert.equal(leftoverGroups(), []);
@@ -157,9 +162,10 @@ test('a background child that only holds stdout open does not keep verify or mea
     assert.ok(Date.now() - started < 5000, `verify ${extra.join(' ')} returned in ${Date.now() - started} ms`);
   }
   const started = Date.now();
-  const measured = oomguard(['measure', '--no-cgroup', '--', 'sh', '-c', 'sleep 3 & echo started']);
+  // Without a cgroup nothing kills the sleep afterwards: it ends on its own, 8 s later.
+  const measured = oomguard(['measure', '--no-cgroup', '--', 'sh', '-c', 'sleep 8 & echo started']);
   assert.is(measured.status, 0, measured.stderr);
-  assert.ok(Date.now() - started < 2500, `measure returned in ${Date.now() - started} ms`);
+  assert.ok(Date.now() - started < 6000, `measure returned in ${Date.now() - started} ms, not after the 8 s sleep`);
   assert.equal(leftoverGroups(), []);
 });
 
