@@ -18,13 +18,13 @@ runtime R at that limit injected through the environment (JAVA_TOOL_OPTIONS, NOD
 GOMEMLIMIT, MALLOC_ARENA_MAX), and reports the outcome:
   ok           exited 0
   runtime-oom  the runtime hit its own ceiling (Java OutOfMemoryError, V8 heap limit, Go/Python out of memory)
-  oom-killed   the kernel killed it at the limit (exit 137 and the cgroup's OOM-kill counter)
+  oom-killed   the kernel killed it, or a child of it, at the limit (the cgroup's OOM-kill counter):
+               also a child killed while the command lived on and exited 0
   failed       any other exit
-Any OOM kill the cgroup counts is oom-killed, also a child killed while the command lived on and
-exited 0. As in a container, CMD runs as PID 1 of its own PID namespace (unshare --pid), so a
-Node.js heap OOM ends with 139 and an unhandled SIGTERM is ignored. Ctrl-C or SIGTERM is forwarded
-to it; after the grace period every process of the run is killed. The cgroup is always removed afterwards. Needs the right to create a memory cgroup (root, or a
-delegated cgroup v2 subtree).
+As in a container, CMD runs as PID 1 of its own PID namespace (unshare --pid), so a Node.js heap
+OOM ends with 139 and an unhandled SIGTERM is ignored. Ctrl-C or SIGTERM is forwarded to it; after
+the grace period every process of the run is killed. The cgroup is always removed afterwards.
+Needs the right to create a memory cgroup (root, or a delegated cgroup v2 subtree).
 
 Options:
   --limit Q          the memory limit, a Kubernetes quantity (256Mi, 1Gi)
