@@ -126,7 +126,7 @@ test('docker inspect: State.OOMKilled, HostConfig.Memory, a container that could
 });
 
 test('bad input gets a clear message', () => {
-  assert.equal(readSubjects({ apiVersion: 'apps/v1', kind: 'Deployment' }), { ok: false, message: 'expected a Pod, a List of Pods or docker inspect output, got kind Deployment: run kubectl get pod <name> -o json' });
+  assert.equal(readSubjects({ apiVersion: 'apps/v1', kind: 'Deployment' }), { ok: false, message: 'expected a Pod, a List of Pods or docker inspect output, got kind Deployment: run kubectl get pod <name> -o json', path: ['kind'] });
   assert.equal(readSubjects('hello').ok, false);
   assert.equal(readSubjects([{ foo: 1 }]), { ok: false, message: '[0] is neither a docker inspect container nor a Pod' });
   assert.equal(readSubjects({ apiVersion: 'v1', kind: 'List', items: [] }), { ok: true, subjects: [] });
@@ -161,7 +161,7 @@ test('the CLI: human and json output, stdin, exit codes 0/1/2', () => {
   assert.match(stdin.stdout, /2 containers in 1 pod: 2 explained \(0 errors, 0 warnings\)\./);
   const broken = cli(['-'], '{"kind": "Pod", ');
   assert.equal(broken.status, 2);
-  assert.match(broken.stderr, /^oomguard diagnose: standard input: /);
+  assert.match(broken.stderr, /^oomguard diagnose: standard input:1: /);
   const usage = cli(['--format', 'xml']);
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /--format must be human or json, got xml/);

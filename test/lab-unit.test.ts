@@ -18,13 +18,38 @@ const V8_OOM = [
   ' 1: 0xb8d0a3 node::Abort() [node]',
 ].join('\n');
 
-test('exit 0 is ok, whatever the counter says', () => {
-  assert.equal(classifyExit({ exitCode: 0, signal: null, output: '', oomKills: 0 }), { outcome: 'ok', exitCode: 0, evidence: 'exited 0' });
+test('exit 0 with no OOM kill counted is ok', () => {
+  assert.equal(classifyExit({ exitCode: 0, signal: null, output: '', oomKills: 0 }), { outcome: 'ok', exitCode: 0, evidence: 'exited 0', killedProcesses: 0 });
+});
+
+test('any OOM kill the cgroup counted is oom-killed, whatever the exit: a child killed while the command lived on', () => {
+  for (const exitCode of [0, 1]) {
+    const result = classifyExit({ exitCode, signal: null, output: '', oomKills: 2 });
+    assert.equal([result.outcome, result.exitCode, result.killedProcesses, result.childKilled], ['oom-killed', exitCode, 2, true], `exit ${exitCode}`);
+    assert.match(result.evidence, `exited ${exitCode}, but the cgroup counted 2 OOM kills`);
+  }
+  // A runtime's message does not hide a kill either.
+  assert.is(classifyExit({ exitCode: 1, signal: null, output: 'java.lang.OutOfMemoryError: Java heap space', oomKills: 1 }).outcome, 'oom-killed');
+});
+
+test('V8\'s heap messages are one family: matched on "JavaScript heap out of memory" or "heap limit" after FATAL ERROR, with any exit (139 as PID 1)', () => {
+  const family = [
+    'FATAL ERROR: Ineffective mark-compacts near heap limit Allocation failed - JavaScript heap out of memory',
+    'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory',
+    'FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory',
+    'FATAL ERROR: MarkCompactCollector: young object promotion failed Allocation failed - JavaScript heap out of memory',
+  ];
+  for (const line of family) {
+    const result = classifyExit({ exitCode: null, signal: 'SIGSEGV', output: `<--- Last few GCs --->\n${line}\n 1: 0xb8d0a3 node::Abort() [node]`, oomKills: 0 });
+    assert.equal([result.outcome, result.exitCode, result.runtime, result.evidence], ['runtime-oom', 139, 'node', line], line);
+  }
+  assert.is(findRuntimeOom('the cache is near its heap limit, evicting'), undefined, 'an application sentence is not V8\'s');
+  assert.is(classifyExit({ exitCode: null, signal: 'SIGSEGV', output: 'Segmentation fault', oomKills: 0 }).outcome, 'failed');
 });
 
 test('SIGKILL with the cgroup OOM counter up is oom-killed, 137', () => {
   const result = classifyExit({ exitCode: null, signal: 'SIGKILL', output: '', oomKills: 1 });
-  assert.equal(result, { outcome: 'oom-killed', exitCode: 137, evidence: 'exit 137 (SIGKILL) and the cgroup counted 1 OOM kill' });
+  assert.equal(result, { outcome: 'oom-killed', exitCode: 137, evidence: 'exit 137 (SIGKILL) and the cgroup counted 1 OOM kill', killedProcesses: 1, childKilled: false });
 });
 
 test('SIGKILL without an OOM kill counted is failed: something else killed it', () => {
@@ -41,7 +66,8 @@ test('137 on a kernel without an OOM counter is taken for the OOM killer, and sa
 
 test('V8 heap limit: SIGABRT (134) with the fatal error is runtime-oom', () => {
   const result = classifyExit({ exitCode: null, signal: 'SIGABRT', output: V8_OOM, oomKills: 0 });
-  assert.equal(result, { outcome: 'runtime-oom', exitCode: 134, evidence: 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory', runtime: 'node' });
+  assert.equal([result.outcome, result.exitCode, result.runtime], ['runtime-oom', 134, 'node']);
+  assert.match(result.evidence, 'JavaScript heap out of memory');
 });
 
 test('each runtime\'s own out-of-memory message is recognised', () => {
@@ -56,7 +82,7 @@ test('each runtime\'s own out-of-memory message is recognised', () => {
   for (const [output, runtime, line] of cases) assert.equal(findRuntimeOom(output), { runtime, line }, output);
   assert.is(findRuntimeOom('Error: ENOENT: no such file\nNoMemoryErrors are rare'), undefined);
   assert.equal(classifyExit({ exitCode: 3, signal: null, output: cases[0][0], oomKills: 0 }).outcome, 'runtime-oom');
-  assert.equal(classifyExit({ exitCode: 1, signal: null, output: 'Error: boom', oomKills: 0 }), { outcome: 'failed', exitCode: 1, evidence: 'exited 1' });
+  assert.equal(classifyExit({ exitCode: 1, signal: null, output: 'Error: boom', oomKills: 0 }), { outcome: 'failed', exitCode: 1, evidence: 'exited 1', killedProcesses: 0 });
 });
 
 test('statusCode spells a signal as 128 + its number, as Kubernetes does', () => {

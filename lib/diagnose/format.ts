@@ -1,6 +1,6 @@
 /** Human output for `oomguard diagnose`. Pure: a report in, text out. */
 import { formatQuantity } from '../core/quantity';
-import type { DiagnoseReport, Diagnosis } from './diagnose';
+import { describeKill, type DiagnoseReport, type Diagnosis } from './diagnose';
 
 const MARK = { error: '✖', warning: '⚠', info: 'ℹ' } as const;
 
@@ -36,6 +36,11 @@ function facts(d: Diagnosis): string[] {
     : 'no memory limit';
   const runtime = d.runtime ? `runtime ${d.runtime.title} (${d.runtime.reason})` : 'runtime not detected';
   lines.push(`${memory}; ${runtime}`);
+  for (const kill of d.kernelKills ?? []) {
+    const run = kill.run === 'ended' ? 'the run that ended' : kill.run === 'current' ? 'the current run' : 'an earlier run';
+    lines.push(`kernel OOM kill (${run}, kernel log line ${kill.line}): ${describeKill(kill)}`);
+  }
+  if (d.logEvidence) lines.push(`log: ${d.logEvidence}`);
   return lines;
 }
 
@@ -51,6 +56,14 @@ export function formatHuman(report: DiagnoseReport): string {
       d.nextSteps.forEach((step, index) => out.push(wrap(step, '       ').replace(/^ {7}/, `    ${index + 1}. `)));
     }
     out.push('');
+  }
+  if (report.kernelLog) {
+    const k = report.kernelLog;
+    for (const kill of k.podOnly) {
+      const where = kill.pod.namespace ? `${kill.pod.namespace}/${kill.pod.name}` : kill.pod.name;
+      out.push(`✖ ${where}: the kernel OOM-killed ${describeKill(kill)} in the pod's cgroup (${kill.taskMemcg}), in no container of its status (an earlier run)`, '');
+    }
+    out.push(`kernel log: ${k.lines} lines, ${k.kills} OOM kill${k.kills === 1 ? '' : 's'}: ${k.matched} matched to a container here, ${k.podOnly.length} to a pod only, ${k.elsewhere} in other cgroups (not attributed).`);
   }
   const { pods, containers, explained, errors, warnings } = report.summary;
   const noun = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -9,3 +9,5 @@ export { measure, type MeasureOptions, type MeasureResult, type PeakSource } fro
 export { SystemdScope, systemdScopeAvailable, type SystemdEnvironment } from './systemd';
 export { verify, makeGroup, injectedSettings, CgroupUnavailableError, type VerifyOptions, type VerifyResult } from './verify';
 export { memoryChartSpec, renderMemoryChart, type ChartInput, type ChartSeries, type ChartRule } from './chart';
+export { inPidNamespace, pidNamespaceAvailable, namespaceInit } from './namespace';
+export { chartPathProblem, writeChartFile } from './chart-file';

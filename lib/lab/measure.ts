@@ -32,6 +32,7 @@ export interface MeasureOptions {
   readonly echoStderr?: boolean;
   readonly stdin?: boolean;
   readonly handleSignals?: boolean;
+  readonly graceMs?: number;
   readonly onSample?: RunOptions['onSample'];
 }
 
@@ -80,11 +81,14 @@ export async function measure(options: MeasureOptions): Promise<MeasureResult> {
       echoStderr: options.echoStderr,
       stdin: options.stdin,
       handleSignals: options.handleSignals,
+      graceMs: options.graceMs,
       onSample: options.onSample,
     });
     const peakBytes = run.cgroupPeakBytes ?? run.rssPeakBytes;
     const sizing = options.sizing ?? DEFAULT_SIZING;
     const recommendation = peakBytes > 0 ? recommend(peakBytes, options.runtime, sizing) : undefined;
+    if (run.killedAfterGrace) notes.push('the command did not stop within the grace period after the signal: every process of the run was killed with SIGKILL');
+    if (run.leftBehind) notes.push('the command exited but left processes behind holding its output open');
     if (!recommendation) notes.push('nothing was measured: the command ended before the first sample');
     const flags = recommendation && options.runtime
       ? injectedSettings(options.runtime, recommendation.limitBytes, { sizing, legacyJvm: options.legacyJvm })

@@ -87,17 +87,23 @@ const OUTCOME_TEXT: Readonly<Record<Outcome, string>> = {
   failed: 'it failed for a reason other than memory',
 };
 
+function childKilledText(result: VerifyResult): string {
+  const n = result.oomKills ?? 1;
+  return `the kernel OOM killer killed ${n === 1 ? 'a child process' : `${n} child processes`} at the limit while the command lived on and exited ${result.exitCode}: a container runtime reports this as OOMKilled, and the exit code alone hides it`;
+}
+
 export function verifyText(result: VerifyResult, command: readonly string[]): string {
   const limit = formatQuantity(result.limitBytes);
   const lines = [
     `oomguard verify: ${result.outcome}: ${commandText(command)}`,
-    `  outcome     ${result.outcome}: ${OUTCOME_TEXT[result.outcome]}`,
+    `  outcome     ${result.outcome}: ${result.childKilled ? childKilledText(result) : OUTCOME_TEXT[result.outcome]}`,
     `  exit        ${result.exitCode} after ${seconds(result.durationMs)}: ${result.evidence}`,
     `  memory      peak ${describeBytes(result.peakBytes)} of limit ${limit} (${Math.round((result.peakBytes / result.limitBytes) * 100)}%, cgroup v${result.cgroup.version}${result.cgroup.via === 'systemd-run' ? ' via systemd-run' : ''}); peak RSS ${describeBytes(result.rssPeakBytes)}`,
   ];
   if (result.flags.length === 0) lines.push('  flags       none (--no-flags)');
   for (const flag of result.flags) lines.push(`  flag        ${flag.name}=${flag.value}`);
-  if (result.interrupted) lines.push('  note: stopped by Ctrl-C');
+  lines.push(`  process     ${result.pidNamespace ? 'PID 1 of its own PID namespace, as in a container' : 'an ordinary child (no PID namespace)'}`);
+  if (result.interrupted) lines.push('  note: stopped by a signal (Ctrl-C or SIGTERM), forwarded to the command');
   for (const note of result.notes) lines.push(`  note: ${note}`);
   return `${lines.join('\n')}\n`;
 }
@@ -114,6 +120,10 @@ export function verifyJson(result: VerifyResult, command: readonly string[]): Re
     runtime: result.runtime ?? null,
     flags: result.flags,
     oomKills: result.oomKills ?? null,
+    // The same count under the name the outcome speaks of: processes the kernel killed in the group.
+    killedProcesses: result.oomKills ?? null,
+    childKilled: result.childKilled === true,
+    pidNamespace: result.pidNamespace,
     evidence: result.evidence,
     cgroupVersion: result.cgroup.version,
     cgroupVia: result.cgroup.via,

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { JOIN_FAILED, type MemoryGroup } from './cgroup';
+import { inPidNamespace, namespaceInit } from './namespace';
 import { processTree, RssTracker } from './proc';
 
 /** One point of the memory curve. */
@@ -35,8 +36,30 @@ export interface RunOptions {
   readonly echoStderr?: boolean;
   /** Whether the child reads our stdin. @default false (it gets /dev/null) */
   readonly stdin?: boolean;
-  /** Forward Ctrl-C / SIGTERM to the child and report what was measured so far. @default false */
+  /**
+   * Forward Ctrl-C (SIGINT) and SIGTERM to the command (its PID 1 in a PID namespace), SIGKILL every
+   * process of the run after `graceMs` or at a second signal, and report what was measured so far.
+   * @default false
+   */
   readonly handleSignals?: boolean;
+  /**
+   * How long a forwarded SIGTERM/SIGINT is given before every process of the run is SIGKILLed.
+   * 10 s is `docker stop`'s default (`--time`, docs.docker.com/reference/cli/docker/container/stop);
+   * Kubernetes gives 30 s (terminationGracePeriodSeconds), too long for a terminal.
+   * @default 10000
+   */
+  readonly graceMs?: number;
+  /**
+   * Start the command as PID 1 of a PID namespace of its own (`unshare --pid --fork --mount-proc`), as a
+   * container runtime does. The caller checks that it is possible (pidNamespaceAvailable). @default false
+   */
+  readonly pidNamespace?: boolean;
+  /**
+   * After the command exits, how long output is still read from its pipes before the run ends anyway:
+   * a background process it left behind may hold them open for ever (`sleep 100 &`).
+   * @default 500
+   */
+  readonly drainMs?: number;
   /** Called after every sample, for progress displays. */
   readonly onSample?: (sample: Sample, run: { rssPeakBytes: number; cgroupPeakBytes?: number }) => void;
   /** Bytes of output kept for classification. @default 65536 */
@@ -58,9 +81,17 @@ export interface RunResult {
   readonly output: string;
   /** The user pressed Ctrl-C (or oomguard got SIGTERM) and the command was stopped. */
   readonly interrupted: boolean;
+  /** The command did not end within the grace period after the forwarded signal: everything was SIGKILLed. */
+  readonly killedAfterGrace?: boolean;
+  /** The run ended with processes left behind holding the output open (they were killed with the group). */
+  readonly leftBehind?: boolean;
   /** The command could not be started (not found, not executable) or could not join the cgroup. */
   readonly startError?: string;
 }
+
+/** What unshare prints when the namespace's PID 1 was killed with SIGKILL (see finish below). */
+const UNSHARE_SIGKILL_PREFIX = 'unshare: sigprocmask';
+const UNSHARE_SIGKILL = /^unshare: sigprocmask[^\n]*\n?$/;
 
 class Tail {
   private text = '';
@@ -84,7 +115,10 @@ export function runMeasured(options: RunOptions): Promise<RunResult> {
   // 64 KiB of the command's output tail is enough to find the runtime's out-of-memory message.
   const tailBytes = options.tailBytes ?? 65536;
   const stdoutMode = options.stdout ?? 'stdout';
-  const { file, args } = cgroup ? cgroup.wrap(command) : { file: command[0], args: command.slice(1) };
+  const inner = options.pidNamespace ? inPidNamespace(command) : [...command];
+  const { file, args } = cgroup ? cgroup.wrap(inner) : { file: inner[0], args: inner.slice(1) };
+  const graceMs = options.graceMs ?? 10_000;
+  const drainMs = options.drainMs ?? 500;
 
   return new Promise<RunResult>((resolve) => {
     const started = performance.now();
@@ -106,9 +140,37 @@ export function runMeasured(options: RunOptions): Promise<RunResult> {
       if (stdoutMode === 'stdout') process.stdout.write(chunk);
       else if (stdoutMode === 'stderr') process.stderr.write(chunk);
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    // unshare's own "sigprocmask unblock failed" line (see finish) is not the command's output. glibc's
+    // err() writes it in several write(2) calls, so it is recognised line by line: text that could still
+    // become that line is held back until it is complete, everything else passes at once.
+    let namespaceKilled = false;
+    let held = '';
+    const emitStderr = (text: string): void => {
+      if (text === '') return;
+      const chunk = Buffer.from(text, 'latin1');
       stderrTail.push(chunk);
       if (options.echoStderr !== false) process.stderr.write(chunk);
+    };
+    const filterStderr = (text: string, final: boolean): void => {
+      let rest = held + text;
+      held = '';
+      let out = '';
+      for (;;) {
+        const newline = rest.indexOf('\n');
+        if (newline < 0) break;
+        const line = rest.slice(0, newline + 1);
+        rest = rest.slice(newline + 1);
+        if (UNSHARE_SIGKILL.test(line)) namespaceKilled = true;
+        else out += line;
+      }
+      if (!final && rest !== '' && (UNSHARE_SIGKILL_PREFIX.startsWith(rest) || rest.startsWith(UNSHARE_SIGKILL_PREFIX))) held = rest;
+      else if (final && UNSHARE_SIGKILL.test(rest)) namespaceKilled = true;
+      else out += rest;
+      emitStderr(out);
+    };
+    child.stderr.on('data', (data: Buffer) => {
+      if (options.pidNamespace) filterStderr(data.toString('latin1'), false);
+      else emitStderr(data.toString('latin1'));
     });
 
     const sample = (): void => {
@@ -125,34 +187,75 @@ export function runMeasured(options: RunOptions): Promise<RunResult> {
     setImmediate(sample);
 
     let signalCount = 0;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let killedAfterGrace = false;
+    /** SIGKILL every process of the run: the whole cgroup, or the process tree without one. */
+    const killAll = (): void => {
+      if (child.pid === undefined) return;
+      const pids = new Set([...(cgroup ? cgroup.pids() : []), ...processTree(child.pid)]);
+      for (const pid of pids) {
+        if (pid === process.pid) continue;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    };
+    /** Where a forwarded signal goes: the namespace's PID 1 (unshare blocks SIGTERM/SIGINT while it waits), else the command. */
+    const signalTarget = (): number | undefined => {
+      if (child.pid === undefined) return undefined;
+      return options.pidNamespace ? namespaceInit(child.pid) ?? child.pid : child.pid;
+    };
     const onSignal = (signal: NodeJS.Signals): void => {
       interrupted = true;
       signalCount++;
-      // The terminal already sent Ctrl-C to the whole foreground group; this covers `kill <oomguard pid>`.
-      // A second one means "now": SIGKILL.
+      // A second signal means "now". The first is forwarded as it came, as `docker stop` sends SIGTERM to
+      // PID 1 (a PID 1 without a handler ignores it, as in a container), and the grace period starts.
+      if (signalCount > 1) {
+        killedAfterGrace = true;
+        killAll();
+        return;
+      }
+      const target = signalTarget();
       try {
-        child.kill(signalCount > 1 ? 'SIGKILL' : signal);
+        if (target !== undefined) process.kill(target, signal);
       } catch {
         /* already gone */
       }
+      graceTimer = setTimeout(() => {
+        killedAfterGrace = true;
+        killAll();
+      }, graceMs);
+      graceTimer.unref();
     };
     if (options.handleSignals) {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
     }
 
+    let drainTimer: NodeJS.Timeout | undefined;
+    let leftBehind = false;
     let finished = false;
-    const finish = (exitCode: number | null, signal: string | null): void => {
+    const finish = (code: number | null, endSignal: string | null): void => {
       if (finished) return;
       finished = true;
+      if (held !== '') filterStderr('', true);
+      // unshare (util-linux 2.38) passes a child's signal on by killing itself with it, except SIGKILL,
+      // which signal(2) refuses: it then prints "sigprocmask unblock failed" and exits 1.
+      const sigkilled = namespaceKilled && code === 1;
+      const exitCode = sigkilled ? null : code;
+      const signal = sigkilled ? 'SIGKILL' : endSignal;
       clearInterval(timer);
+      if (graceTimer) clearTimeout(graceTimer);
+      if (drainTimer) clearTimeout(drainTimer);
       if (options.handleSignals) {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
       if (cgroup && exitCode === JOIN_FAILED && startError === undefined && /cgroup\.procs/.test(stderrTail.toString())) {
         startError = `could not join the cgroup ${cgroup.dir || '(not created)'}: ${stderrTail.toString().trim()}`;
-      } else if (exitCode === 127 && startError === undefined && samples.length <= 2 && /not found/.test(stderrTail.toString())) {
+      } else if (exitCode === 127 && startError === undefined && samples.length <= 2 && /not found|failed to execute .*: No such file/.test(stderrTail.toString())) {
         startError = `command not found: ${command[0]}`;
       } else if (exitCode === 126 && startError === undefined && /Permission denied|cannot execute/i.test(stderrTail.toString())) {
         startError = `command not executable: ${command[0]}`;
@@ -170,6 +273,8 @@ export function runMeasured(options: RunOptions): Promise<RunResult> {
         durationMs: Math.round(performance.now() - started),
         output: `${stderrTail.toString()}\n${stdoutTail.toString()}`,
         interrupted,
+        ...(killedAfterGrace ? { killedAfterGrace } : {}),
+        ...(leftBehind ? { leftBehind } : {}),
         ...(startError !== undefined ? { startError } : {}),
       });
     };
@@ -177,7 +282,16 @@ export function runMeasured(options: RunOptions): Promise<RunResult> {
       startError = error.code === 'ENOENT' ? `command not found: ${command[0]}` : `cannot start ${command[0]}: ${error.message}`;
       finish(error.code === 'ENOENT' ? 127 : 126, null);
     });
-    // 'close' waits for the pipes too, so the output tail is complete.
+    // 'close' waits for the pipes too, so the output tail is complete. A background process the command
+    // left behind can hold them open for ever: once the command has exited, the pipes get drainMs.
+    child.on('exit', (code, signal) => {
+      drainTimer = setTimeout(() => {
+        leftBehind = true;
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, signal);
+      }, drainMs);
+    });
     child.on('close', (code, signal) => finish(code, signal));
   });
 }

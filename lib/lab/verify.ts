@@ -8,6 +8,7 @@ import { DEFAULT_SIZING, overheadFor, type SizingConfig } from '../sizing/formul
 import { findCgroupParent, MemoryCgroup, type CgroupEnvironment, type CgroupFsOptions, type CgroupParent, type CgroupVersion, type MemoryGroup } from './cgroup';
 import { SystemdScope, systemdScopeAvailable, type SystemdEnvironment } from './systemd';
 import { classifyExit, type Outcome } from './classify';
+import { pidNamespaceAvailable } from './namespace';
 import { runMeasured, type RunOptions, type Sample } from './run';
 
 export interface VerifyOptions {
@@ -34,7 +35,14 @@ export interface VerifyOptions {
   readonly stdout?: RunOptions['stdout'];
   readonly echoStderr?: boolean;
   readonly handleSignals?: boolean;
+  readonly graceMs?: number;
   readonly onSample?: RunOptions['onSample'];
+  /**
+   * Run the command as PID 1 of a PID namespace of its own, as in a container (lib/lab/namespace.ts).
+   * Where no namespace can be made the command runs as an ordinary child and a note says so.
+   * @default true
+   */
+  readonly pidNamespace?: boolean;
 }
 
 export interface VerifyResult {
@@ -50,6 +58,12 @@ export interface VerifyResult {
   /** The settings injected into the environment (empty with flags off). */
   readonly flags: readonly EnvEntry[];
   readonly oomKills?: number;
+  /** The kernel OOM-killed a child while the command lived on (it did not end with SIGKILL). */
+  readonly childKilled?: boolean;
+  /** Whether the command ran as PID 1 of its own PID namespace. */
+  readonly pidNamespace: boolean;
+  /** Everything was SIGKILLed after the grace period that followed a forwarded signal. */
+  readonly killedAfterGrace?: boolean;
   readonly evidence: string;
   /** The group the command ran in; `via` says whether oomguard made it or systemd-run did. */
   readonly cgroup: { readonly version: CgroupVersion; readonly path: string; readonly via: 'cgroupfs' | 'systemd-run' };
@@ -132,11 +146,24 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const env: NodeJS.ProcessEnv = { ...baseEnv };
   for (const setting of flags) env[setting.name] = setting.value;
 
+  let pidNamespace = options.pidNamespace !== false;
+  if (pidNamespace) {
+    const available = pidNamespaceAvailable();
+    if (!available.ok) {
+      pidNamespace = false;
+      notes.push(`the command runs as an ordinary child, not as PID 1 of its own PID namespace as in a container (${available.problem}): a signal it does not handle acts as usual here, so Node.js ends a heap OOM with 134 where a container sees 139`);
+    }
+  } else {
+    notes.push('--no-pid-namespace: the command runs as an ordinary child, not as PID 1 as in a container');
+  }
+
   try {
     const run = await runMeasured({
       command: options.command,
       env,
       cgroup: group,
+      pidNamespace,
+      graceMs: options.graceMs,
       intervalMs: options.intervalMs ?? 50,
       stdout: options.stdout,
       echoStderr: options.echoStderr,
@@ -144,7 +171,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       onSample: options.onSample,
     });
     const classification = classifyExit({ exitCode: run.exitCode, signal: run.signal, output: run.output, oomKills: run.oomKills });
-    if (classification.outcome === 'ok' && run.oomKills) notes.push(`the command exited 0, but the kernel OOM-killed ${run.oomKills} process(es) in its group on the way`);
+    if (run.killedAfterGrace) notes.push('the command did not stop within the grace period after the signal: every process of the run was killed with SIGKILL');
+    if (run.leftBehind) notes.push('the command exited but left processes behind holding its output open; they were killed with the cgroup');
     return {
       outcome: classification.outcome,
       exitCode: classification.exitCode,
@@ -155,6 +183,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       ...(options.runtime ? { runtime: options.runtime } : {}),
       flags,
       ...(run.oomKills !== undefined ? { oomKills: run.oomKills } : {}),
+      ...(classification.childKilled ? { childKilled: true } : {}),
+      pidNamespace,
+      ...(run.killedAfterGrace ? { killedAfterGrace: true } : {}),
       evidence: run.startError ?? classification.evidence,
       cgroup: { version: group.version, path: group.dir, via: group instanceof SystemdScope ? 'systemd-run' : 'cgroupfs' },
       durationMs: run.durationMs,

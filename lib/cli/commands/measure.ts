@@ -3,11 +3,11 @@
  * container and the limit and flags to give it. `--prometheus URL` reads a running workload's peak from
  * Prometheus instead (measure-prometheus.ts).
  */
-import * as fs from 'node:fs';
 import { describeBytes, parseQuantity } from '../../core/quantity';
 import { isRuntimeId, RUNTIME_IDS } from '../../runtimes';
 import { DEFAULT_SIZING, type SizingConfig } from '../../sizing/formula';
 import { renderMemoryChart } from '../../lab/chart';
+import { chartPathProblem, writeChartFile } from '../../lab/chart-file';
 import { measure } from '../../lab/measure';
 import { measureChart, measureJson, measureText, splitCommand } from '../../lab/report';
 import { parseCommandArgs, UsageError } from '../usage';
@@ -24,6 +24,7 @@ Options:
   --format F         text (default) or json
   --chart FILE.svg   draw memory over time with the peak, the recommended limit and its 75%/90% lines
   --interval MS      sampling period in milliseconds (default 100)
+  --grace-period S   seconds a forwarded Ctrl-C/SIGTERM is given before SIGKILL (default 10, as docker stop)
   --factor N         headroom factor over the peak (default ${DEFAULT_SIZING.factor})
   --overhead Q       runtime overhead as a quantity, e.g. 300Mi (default: the runtime's)
   --legacy-jvm       the JVM has no container support (Java 8 before 8u191, Java 9): flags use -Xmx
@@ -46,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       format: { type: 'string', default: 'text' },
       chart: { type: 'string' },
       interval: { type: 'string', default: '100' },
+      'grace-period': { type: 'string', default: '10' },
       factor: { type: 'string' },
       overhead: { type: 'string' },
       'legacy-jvm': { type: 'boolean', default: false },
@@ -64,8 +66,13 @@ export async function run(argv: string[]): Promise<number> {
   const runtime = values.runtime as (typeof RUNTIME_IDS)[number] | undefined;
   const intervalMs = Number(values.interval);
   if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval must be a whole number of milliseconds, at least 10, got "${values.interval}"`);
+  const graceMs = gracePeriodMs(values['grace-period']);
   const sizing = sizingFrom(values.factor, values.overhead, runtime);
   const json = values.format === 'json';
+  if (values.chart !== undefined) {
+    const problem = chartPathProblem(values.chart);
+    if (problem) throw new UsageError(`--chart: ${problem}`);
+  }
 
   const progress = !json && process.stderr.isTTY ? progressLine() : undefined;
   const result = await measure({
@@ -79,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
     stdout: json ? 'stderr' : 'stdout',
     stdin: true,
     handleSignals: true,
+    graceMs,
     onSample: progress?.update,
   });
   progress?.clear();
@@ -86,9 +94,17 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`oomguard measure: ${result.startError}\n`);
     return 2;
   }
-  // The chart module loads Vega only when called.
-  if (values.chart) fs.writeFileSync(values.chart, await renderMemoryChart(measureChart(result, commandLine)));
   process.stdout.write(json ? `${JSON.stringify(measureJson(result, commandLine), null, 2)}\n` : measureText(result, commandLine));
+  // The report is out first: a chart that cannot be written costs one error line, never the measurement.
+  // The chart module loads Vega only when called.
+  if (values.chart !== undefined) {
+    try {
+      writeChartFile(values.chart, await renderMemoryChart(measureChart(result, commandLine)));
+    } catch (error) {
+      process.stderr.write(`oomguard measure: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 2;
+    }
+  }
   return result.exitCode === 0 || result.interrupted ? 0 : 1;
 }
 
@@ -123,4 +139,11 @@ function progressLine(): { update: (sample: { ms: number; cgroupBytes?: number; 
       if (last > 0) process.stderr.write('\r\x1b[K');
     },
   };
+}
+
+/** --grace-period in seconds (fractions allowed), as milliseconds. */
+export function gracePeriodMs(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600) throw new UsageError(`--grace-period must be a number of seconds from 0 to 3600, got "${text}"`);
+  return Math.round(seconds * 1000);
 }

@@ -2,14 +2,14 @@
  * `oomguard verify --limit Q --runtime R [--no-flags] -- CMD ...`: run a command in a fresh memory cgroup
  * with that limit and the runtime flags oomguard generates for it, and say how it ended.
  */
-import * as fs from 'node:fs';
 import { parseQuantity } from '../../core/quantity';
 import { isRuntimeId, RUNTIME_IDS, type RuntimeId } from '../../runtimes';
 import { renderMemoryChart } from '../../lab/chart';
+import { chartPathProblem, writeChartFile } from '../../lab/chart-file';
 import { CgroupUnavailableError, verify, type VerifyResult } from '../../lab/verify';
 import { splitCommand, verifyChart, verifyJson, verifyText } from '../../lab/report';
 import { parseCommandArgs, UsageError } from '../usage';
-import { sizingFrom } from './measure';
+import { gracePeriodMs, sizingFrom } from './measure';
 
 const HELP = `Usage: oomguard verify --limit Q --runtime R [options] -- CMD [ARG ...]
 
@@ -18,10 +18,13 @@ runtime R at that limit injected through the environment (JAVA_TOOL_OPTIONS, NOD
 GOMEMLIMIT, MALLOC_ARENA_MAX), and reports the outcome:
   ok           exited 0
   runtime-oom  the runtime hit its own ceiling (Java OutOfMemoryError, V8 heap limit, Go/Python out of memory)
-  oom-killed   the kernel killed it at the limit (exit 137 and the cgroup's OOM-kill counter)
+  oom-killed   the kernel killed it, or a child of it, at the limit (the cgroup's OOM-kill counter):
+               also a child killed while the command lived on and exited 0
   failed       any other exit
-The cgroup is always removed afterwards. Needs the right to create a memory cgroup (root, or a
-delegated cgroup v2 subtree).
+As in a container, CMD runs as PID 1 of its own PID namespace (unshare --pid), so a Node.js heap
+OOM ends with 139 and an unhandled SIGTERM is ignored. Ctrl-C or SIGTERM is forwarded to it; after
+the grace period every process of the run is killed. The cgroup is always removed afterwards.
+Needs the right to create a memory cgroup (root, or a delegated cgroup v2 subtree).
 
 Options:
   --limit Q          the memory limit, a Kubernetes quantity (256Mi, 1Gi)
@@ -33,6 +36,8 @@ Options:
   --format F         text (default) or json
   --chart FILE.svg   draw memory over time with the limit and its 75%/90% lines
   --interval MS      sampling period in milliseconds (default 50)
+  --grace-period S   seconds a forwarded Ctrl-C/SIGTERM is given before SIGKILL (default 10, as docker stop)
+  --no-pid-namespace run CMD as an ordinary child instead of PID 1 of its own PID namespace
 
 Exit codes: 0 ok, 1 runtime-oom, oom-killed or failed, 2 bad usage, no memory cgroup available,
 or the command could not be started.
@@ -52,6 +57,8 @@ export async function run(argv: string[]): Promise<number> {
       format: { type: 'string', default: 'text' },
       chart: { type: 'string' },
       interval: { type: 'string', default: '50' },
+      'grace-period': { type: 'string', default: '10' },
+      'no-pid-namespace': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -71,8 +78,14 @@ export async function run(argv: string[]): Promise<number> {
   if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, got "${values.format}"`);
   const intervalMs = Number(values.interval);
   if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval must be a whole number of milliseconds, at least 10, got "${values.interval}"`);
+  const graceMs = gracePeriodMs(values['grace-period']);
+  // sizing/flags come from the shared resolver (lib/sizing); only --overhead is verify's own.
   const sizing = sizingFrom(undefined, values.overhead, runtime);
   const json = values.format === 'json';
+  if (values.chart !== undefined) {
+    const problem = chartPathProblem(values.chart);
+    if (problem) throw new UsageError(`--chart: ${problem}`);
+  }
 
   let result: VerifyResult;
   try {
@@ -86,6 +99,8 @@ export async function run(argv: string[]): Promise<number> {
       intervalMs,
       stdout: json ? 'stderr' : 'stdout',
       handleSignals: true,
+      graceMs,
+      pidNamespace: !values['no-pid-namespace'],
     });
   } catch (error) {
     if (error instanceof CgroupUnavailableError) {
@@ -98,7 +113,16 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`oomguard verify: ${result.startError}\n`);
     return 2;
   }
-  if (values.chart) fs.writeFileSync(values.chart, await renderMemoryChart(verifyChart(result, commandLine)));
   process.stdout.write(json ? `${JSON.stringify(verifyJson(result, commandLine), null, 2)}\n` : verifyText(result, commandLine));
+  // The report is out first: a chart that cannot be written costs one error line, never the run.
+  if (values.chart !== undefined) {
+    try {
+      writeChartFile(values.chart, await renderMemoryChart(verifyChart(result, commandLine)));
+    } catch (error) {
+      process.stderr.write(`oomguard verify: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 2;
+    }
+  }
   return result.outcome === 'ok' ? 0 : 1;
 }
+
