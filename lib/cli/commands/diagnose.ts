@@ -4,7 +4,7 @@
  * Exit codes: 0 nothing wrong (or only completions), 1 at least one error or warning explained,
  * 2 bad usage or unreadable input.
  */
-import { readFileSync } from 'node:fs';
+import { readBounded } from '../bounded-read';
 import { load } from 'js-yaml';
 import { diagnose, formatHuman, readSubjects } from '../../diagnose';
 import { parseCommandArgs, UsageError } from '../usage';
@@ -30,8 +30,10 @@ Exit codes: 0 nothing to worry about, 1 a container failed or was killed, 2 bad 
 const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
 function readInput(file: string): string {
-  const data = readFileSync(file === '-' ? 0 : file);
-  if (data.length > MAX_INPUT_BYTES) throw new Error(`is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB`);
+  // Bounded, regular files or standard input only: /dev/zero or a FIFO end with an error, not a hang.
+  const read = readBounded(file, MAX_INPUT_BYTES);
+  if (!read.ok) throw new Error(read.message);
+  const data = read.bytes;
   if (data.includes(0)) throw new Error('is binary, not JSON or YAML');
   return data.toString('utf8');
 }
