@@ -7,7 +7,7 @@ export default defineRule({
   meta: {
     id: 'memory-limit-missing',
     defaultSeverity: 'error',
-    summary: 'A container (app, init or native sidecar) has no memory limit, or a limit of 0 (which Kubernetes reads as no limit).',
+    summary: 'A container (app, init or native sidecar) has no memory limit.',
     rationale:
       'Without a limit a container can take all of a node\'s memory: the kernel then kills whichever process scores highest, often another workload, and the scheduler placed the pod with no idea of its size. Init containers and native sidecars count toward the pod\'s effective limit too. `limits.memory: 0` (or `0Mi`) is no limit at all: the kubelet sets no cgroup limit for it, which is why kube-linter, kube-score and Checkov flag it as missing.',
     remediation:
