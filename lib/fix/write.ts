@@ -142,7 +142,13 @@ function unchanged(snapshot: Snapshot): string | undefined {
 function writeAll(fd: number, bytes: Buffer): void {
   let offset = 0;
   while (offset < bytes.length) {
-    const count = writeSync(fd, bytes, offset, bytes.length - offset);
+    let count: number;
+    try {
+      count = writeSync(fd, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      const what = code(error) === 'ENOSPC' ? 'no space left on the device (ENOSPC)' : code(error) === 'EDQUOT' ? 'disk quota exceeded (EDQUOT)' : code(error);
+      throw new WriteError(`${what} after ${offset} of ${bytes.length} bytes of the new content`);
+    }
     // A short write (a full disk returns what fitted) is retried for the rest; no progress is an error.
     if (count <= 0) throw new WriteError(`the disk accepted ${offset} of ${bytes.length} bytes`);
     offset += count;
@@ -185,7 +191,11 @@ export function writeFileAtomic(file: string, content: string | Buffer, snapshot
   let fd: number | undefined;
   let created = false;
   try {
-    fd = openSync(temporary, 'wx', 0o600);
+    try {
+      fd = openSync(temporary, 'wx', 0o600);
+    } catch (error) {
+      throw new WriteError(`cannot create a temporary file in ${folder} (${code(error)})`);
+    }
     created = true;
     writeAll(fd, bytes);
     // Owner and group first: chown clears the set-id bits that the mode then restores.
