@@ -130,6 +130,9 @@ test('mixed line endings: untouched lines keep theirs, an inserted line takes th
     const form = toLf('a: 1\r\nb: 2\nc: 3\n');
     assert.is(fromLf(form.lf, 'a: 1\nnew: x\nb: 2\nc: 3\n', form.form), 'a: 1\r\nnew: x\r\nb: 2\nc: 3\n');
     assert.is(fromLf(form.lf, 'a: 1\nb: 9\nc: 3\nd: 4\n', form.form), 'a: 1\r\nb: 9\nc: 3\nd: 4\n');
+    // Several documents are matched document by document (split at ---): the same result.
+    const docs = toLf('a: 1\r\n---\nb: 2\r\nc: 3\n---\r\nd: 4\n');
+    assert.is(fromLf(docs.lf, 'a: 1\nx: 0\n---\nb: 2\nnew: y\nc: 3\n---\nd: 5\n', docs.form), 'a: 1\r\nx: 0\r\n---\nb: 2\r\nnew: y\r\nc: 3\n---\r\nd: 5\n');
     const noFinalBreak = toLf('a: 1\r\nb: 2');
     assert.is(fromLf(noFinalBreak.lf, 'a: 1\nb: 2\nc: 3', noFinalBreak.form), 'a: 1\r\nb: 2\r\nc: 3');
   } finally {

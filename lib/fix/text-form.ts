@@ -16,6 +16,8 @@ export interface TextForm {
 }
 
 const BREAK = /\r\n|\r|\n/g;
+/** A document marker line. */
+const DOCUMENT_START = /^---(?:[ \t]|$)/;
 
 /** Split `text` (as decoded, BOM included when present) into its LF form and what it was. */
 export function toLf(text: string): { readonly lf: string; readonly form: TextForm } {
@@ -56,7 +58,26 @@ export function fromLf(before: string, after: string, form: TextForm): string {
     if (newIndex < next.length - 1) out += ending;
     newIndex++;
   };
-  const parts = diffArrays(old, next);
+  // A line diff costs (lines × changed lines): a fleet in one file is diffed document by document,
+  // split at the `---` lines, which fixes never add or remove (when the counts differ, as a whole).
+  const separators = (lines: readonly string[]) => lines.flatMap((line, index) => (DOCUMENT_START.test(line) ? [index] : []));
+  const oldCuts = separators(old);
+  const newCuts = separators(next);
+  const parts: { value: string[]; added?: boolean; removed?: boolean }[] = [];
+  if (oldCuts.length === newCuts.length && oldCuts.length > 0) {
+    let oldFrom = 0;
+    let newFrom = 0;
+    for (let cut = 0; cut <= oldCuts.length; cut++) {
+      const oldTo = cut < oldCuts.length ? oldCuts[cut] : old.length;
+      const newTo = cut < newCuts.length ? newCuts[cut] : next.length;
+      parts.push(...diffArrays(old.slice(oldFrom, oldTo), next.slice(newFrom, newTo)));
+      if (cut < oldCuts.length) parts.push({ value: [old[oldTo]] });
+      oldFrom = oldTo + 1;
+      newFrom = newTo + 1;
+    }
+  } else {
+    parts.push(...diffArrays(old, next));
+  }
   for (let p = 0; p < parts.length; p++) {
     const part = parts[p];
     if (part.removed) {
