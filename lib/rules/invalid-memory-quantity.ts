@@ -19,7 +19,7 @@ export default defineRule({
   meta: {
     id: 'invalid-memory-quantity',
     defaultSeverity: 'error',
-    summary: 'A memory quantity Kubernetes would reject (`512MB`, `1.5 Gi`, `-1Gi`), or one that is not a whole number of bytes (`100m`), in resources or in an oomguard annotation.',
+    summary: 'A memory quantity Kubernetes would reject (`512MB`, `1.5 Gi`, `-1Gi`), or one that is not a whole number of bytes (`100m`), in resources, an emptyDir sizeLimit or an oomguard annotation.',
     rationale:
       'The API server rejects the whole object, so the rollout fails at apply time; in an annotation the declared peak is silently useless. `512MB` looks right but `MB` is not a Kubernetes unit: the decimal suffix is `M`, the binary one `Mi`. A fractional byte count such as `100m` (m is milli, a thousandth, not mega) is accepted with only an API warning and rounded up to 1 byte: a limit that small stops the container from starting, a request that small means nothing, so it is reported at the same level as a rejected one.',
     remediation: 'Write the quantity with a Kubernetes suffix: `Ki Mi Gi Ti Pi Ei` (binary) or `k M G T P E` (decimal), no space, not negative.',
@@ -28,6 +28,8 @@ export default defineRule({
       resource: 'container "{{container}}" {{field}} "{{value}}" {{reason}}',
       annotation: 'annotation {{key}} "{{value}}" {{reason}}',
       fractional: 'container "{{container}}" {{field}} "{{value}}" is {{exact}}, not a whole number of bytes: the API server warns and rounds it up to {{rounded}} ({{hint}})',
+      volume: 'emptyDir volume "{{volume}}" sizeLimit "{{value}}" {{reason}}',
+      volumeFractional: 'emptyDir volume "{{volume}}" sizeLimit "{{value}}" is {{exact}}, not a whole number of bytes ({{hint}})',
       annotationFractional: 'annotation {{key}} "{{value}}" is {{exact}}, not a whole number of bytes ({{hint}})',
     },
     fixable: false,
@@ -35,7 +37,14 @@ export default defineRule({
   checkWorkload({ workload }) {
     const annotation = workload.annotations.get(ANNOTATION.peak);
     const report = annotation && annotationReport(ANNOTATION.peak, annotation);
-    return report ? [report] : [];
+    const reports = report ? [report] : [];
+    // An emptyDir's sizeLimit is a memory quantity too when the volume is a tmpfs, and a disk size otherwise: the same grammar.
+    for (const volume of workload.volumes ?? []) {
+      const size = volume.emptyDir?.sizeLimit;
+      if (size && !size.parsed.ok) reports.push({ messageId: 'volume', data: { volume: volume.name, value: String(size.raw), reason: size.parsed.reason }, path: size.path });
+      else if (size && size.parsed.ok && size.parsed.fractional) reports.push({ messageId: 'volumeFractional', data: { volume: volume.name, ...fractionData(size.raw, size.parsed.bytes) }, path: size.path });
+    }
+    return reports;
   },
   checkContainer({ container, workload }) {
     const reports: Report[] = [];
