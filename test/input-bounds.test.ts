@@ -62,6 +62,8 @@ test('a FIFO or device as .oomguard.yaml or --config is refused at once, never w
     const explicit = oomguard(['fix', '--config', 'pipe.yaml', 'web.yaml'], dir);
     assert.is(explicit.status, 2, `${explicit.signal}`);
     assert.match(explicit.stderr, /pipe\.yaml: invalid configuration:\n {2}- is a FIFO/);
+    const empty = oomguard(['lint', '--config', '', 'web.yaml'], dir);
+    assert.equal([empty.status, empty.stderr], [2, 'oomguard lint: --config: invalid configuration:\n  - an empty path ("") names no file\n']);
     const device = oomguard(['lint', '--config', '/dev/zero', 'web.yaml'], dir);
     assert.is(device.status, 2, `${device.signal}`);
     assert.match(device.stderr, /\/dev\/zero: invalid configuration:\n {2}- is a character device, not a regular file/);

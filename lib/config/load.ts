@@ -40,6 +40,8 @@ function validate(file: string, data: unknown): ConfigFile {
 
 /** The configuration in force: from `explicit`, else found upward from `cwd`, else the defaults. */
 export function loadConfig(cwd: string, explicit?: string): ResolvedConfig {
+  // `--config ""` (an unset variable) names no file: not a reason to fall back to the one found upward.
+  if (explicit === '') throw new ConfigError('--config', ['an empty path ("") names no file']);
   const file = explicit ? resolve(cwd, explicit) : findConfig(cwd);
   if (!file) return resolveConfig({}, undefined, cwd);
   // Bounded like every input: a FIFO or device named .oomguard.yaml is refused, never waited on.
