@@ -49,6 +49,15 @@ test('lint - < /dev/zero stops at the 64 MiB limit: exit 2, a clear error, bound
   }
 });
 
+test('a procfs file that says it is empty and never ends is read only up to the limit', () => {
+  // /proc/self/pagemap: size 0, gigabytes of data (4.3 GB of memory in 20 s before the bounded read).
+  for (const command of ['lint', 'fix']) {
+    const result = oomguard([command, '-f', 'json', '/proc/self/pagemap'], ROOT);
+    assert.is(result.status, 2, `${command}: ${result.signal}`);
+    assert.is(JSON.parse(result.stdout).errors.length, 1);
+  }
+});
+
 test('a FIFO or device as .oomguard.yaml or --config is refused at once, never waited on', () => {
   const dir = scratch();
   try {

@@ -138,6 +138,12 @@ export function readManifest(file: string): ReadResult {
     // A FIFO or device named *.yaml would block the read forever: refuse anything but a regular file.
     if (!stats.isFile()) return { ok: false, message: 'not a regular file' };
     const size = stats.size;
+    // A size of 0 is also what procfs and sysfs report for files that are not empty (/proc/self/pagemap
+    // reads on for gigabytes): those are read through the bounded reader, which stops at the limit.
+    if (size === 0) {
+      const read = readBounded(file);
+      return read.ok ? decodeManifest(read.bytes) : read;
+    }
     if (size > MAX_FILE_BYTES) return { ok: false, message: `file is ${size} bytes, over the ${MAX_FILE_BYTES}-byte limit for a manifest` };
     // The common case in one native call (read and decode, as a plain parse would). Only a file that
     // decodes with a NUL or a replacement character is read again as bytes to say exactly what is wrong.

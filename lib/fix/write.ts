@@ -67,7 +67,8 @@ function readAll(fd: number, size: number, limit: number): Buffer | undefined {
   const chunks: Buffer[] = [];
   let total = 0;
   for (;;) {
-    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(limit + 1 - total, Math.max(size - total, 0) + 1, 1 << 24)));
+    // The stated size plus one byte (to see EOF in one more read), at least 64 KiB (procfs says 0), at most 16 MiB.
+    const chunk = Buffer.allocUnsafe(Math.min(limit + 1 - total, Math.max(size - total + 1, 1 << 16), 1 << 24));
     const count = readSync(fd, chunk, 0, chunk.length, null);
     if (count === 0) break;
     chunks.push(chunk.subarray(0, count));
