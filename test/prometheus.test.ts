@@ -293,6 +293,17 @@ test('--bearer-token-file: a Prometheus behind an authenticating proxy', async (
 
     const missing = await cli([...base, '--bearer-token-file', join(dir, 'absent')]);
     assert.equal([missing.code, missing.stderr], [2, `oomguard measure: --bearer-token-file ${join(dir, 'absent')}: ENOENT\n`]);
+    // Bounded: /dev/zero is refused (a device), a token over 64 KiB is refused, a FIFO nobody writes reads as empty.
+    const zero = await cli([...base, '--bearer-token-file', '/dev/zero']);
+    assert.equal([zero.code, zero.stderr], [2, 'oomguard measure: --bearer-token-file /dev/zero: is a character device, not a regular file\n']);
+    const fifo = join(dir, 'token-fifo');
+    spawnSync('mkfifo', [fifo]);
+    try {
+      await cli([...base, '--bearer-token-file', fifo]);
+      assert.unreachable('a FIFO without a writer is an empty token, not a hang');
+    } catch (error) {
+      assert.match((error as Error).message, /must hold one token \(it is empty\)/);
+    }
     const empty = join(dir, 'empty-token');
     writeFileSync(empty, '\n');
     try {

@@ -68,7 +68,7 @@ function readUpTo(fd: number, limit: number): { bytes: Buffer; over: boolean } {
  * input and anything over `limit` bytes. Never throws for a bad input: the message says what is
  * wrong (`ENOENT`, a FIFO, too large), for the caller to put after the file's name.
  */
-export function readBounded(source: string, limit: number = MAX_INPUT_BYTES): BoundedRead {
+export function readBounded(source: string, limit: number = MAX_INPUT_BYTES, options: { readonly allowPipes?: boolean } = {}): BoundedRead {
   const isStdin = source === STDIN;
   let fd: number;
   try {
@@ -78,7 +78,10 @@ export function readBounded(source: string, limit: number = MAX_INPUT_BYTES): Bo
   }
   try {
     const stats = fstatSync(fd);
-    if (!isStdin && !stats.isFile()) return { ok: false, message: `is ${kindOf(stats)}, not a regular file` };
+    // A pipe is allowed only where a caller asks (`--bearer-token-file <(kubectl create token ...)`): opened
+    // non-blocking, a FIFO without a writer reads as empty instead of blocking.
+    const pipe = options.allowPipes === true && stats.isFIFO();
+    if (!isStdin && !stats.isFile() && !pipe) return { ok: false, message: `is ${kindOf(stats)}, not a regular file` };
     if (isStdin && stats.isDirectory()) return { ok: false, message: 'standard input is a folder' };
     const what = isStdin ? 'standard input' : `file (${stats.size} bytes)`;
     if (stats.isFile() && stats.size > limit) return { ok: false, message: tooLarge(what, limit) };

@@ -4,7 +4,7 @@
  * limit and runtime flags, optionally written into a manifest as the `oomguard.io/peak-rss` annotation.
  * The `measure` command delegates here when its arguments contain `--prometheus`.
  */
-import { readFileSync } from 'node:fs';
+import { readBounded } from '../bounded-read';
 import { fromLf, toLf, type TextForm } from '../../fix/text-form';
 import { readForUpdate, writeFileAtomic, WriteError, type Snapshot } from '../../fix/write';
 import { decodeManifest } from '../files';
@@ -17,6 +17,9 @@ import { PROFILES, isRuntimeId, RUNTIME_IDS, type RuntimeId } from '../../runtim
 import { recommend } from '../../sizing/formula';
 import { createPrometheusClient, PrometheusError, queryPeak, setAnnotation, type ContainerPeak } from '../../prometheus';
 import { parseCommandArgs, UsageError } from '../usage';
+
+/** A service-account token is about 1 KiB; 64 KiB leaves room for any bearer token and none for /dev/zero. */
+const MAX_TOKEN_BYTES = 64 * 1024;
 
 const HELP = `Usage: oomguard measure --prometheus URL --namespace NS --workload NAME [options]
 
@@ -140,13 +143,13 @@ export async function run(argv: string[]): Promise<number> {
   const tokenFile = values['bearer-token-file'];
   let headers: Record<string, string> | undefined;
   if (tokenFile !== undefined) {
-    let token: string;
-    try {
-      token = readFileSync(tokenFile, 'utf8').trim();
-    } catch (error) {
-      process.stderr.write(`oomguard measure: --bearer-token-file ${tokenFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+    // Bounded (a token is a few KiB; /dev/zero is not a token), and a process substitution works.
+    const read = readBounded(tokenFile, MAX_TOKEN_BYTES, { allowPipes: true });
+    if (!read.ok) {
+      process.stderr.write(`oomguard measure: --bearer-token-file ${tokenFile}: ${read.message.replace(/^cannot read: /, '')}\n`);
       return 2;
     }
+    const token = read.bytes.toString('utf8').trim();
     if (token === '' || /\s/.test(token)) throw new UsageError(`--bearer-token-file ${tokenFile} must hold one token (it is ${token === '' ? 'empty' : 'more than one word'})`);
     headers = { authorization: `Bearer ${token}` };
   }
