@@ -18,7 +18,8 @@ export default defineRule({
       'Without `sizeLimit` the tmpfs may grow to the pod\'s memory (Kubernetes 1.22+ sizes it from the pod\'s limits, older ones from the node\'s memory): nothing fails at the file level, the container is OOM-killed (exit 137) when its files and its heap together reach the limit. ' +
       'That is a warning, not an error: whether it happens depends on what the application writes, and a container limit still bounds the damage to the pod. ' +
       'With `sizeLimit` set but larger than what the limit leaves beside the measured peak (`sizeLimit + peak > limit`, or without a declared peak `sizeLimit >= limit`), filling the volume to its allowed size is certain to kill the container: that is an error. ' +
-      'The kubelet\'s eviction for an over-size emptyDir comes late (it checks periodically), the kernel\'s OOM kill at once.',
+      'The kubelet\'s eviction for an over-size emptyDir comes late (it checks periodically), the kernel\'s OOM kill at once. ' +
+      'Measured (test/memory-volume-evidence.test.ts, real tmpfs and memory cgroup): `dd` with a 3 MiB RSS writing 100 MiB into an unbounded tmpfs under a 64 MiB limit is OOM-killed (exit 137); with the tmpfs capped at 32 MiB the same write fails with ENOSPC and `dd` exits 1.',
     remediation:
       'Set `emptyDir.sizeLimit` to what the files need, and size the container\'s memory limit for the peak plus that size (`oomguard.io/peak-rss` declares the peak); or use a disk-backed emptyDir (no `medium`).',
     scope: ALL_RESOURCE_CONTAINERS,
