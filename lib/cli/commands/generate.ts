@@ -108,7 +108,8 @@ export async function run(argv: string[]): Promise<number> {
   const { createLinter } = require('../../engine/linter') as typeof import('../../engine/linter');
   const findings = createLinter({ severities: config.severities, sizing: config.sizing }).lintDocument(deployment).filter((finding) => finding.severity !== 'info');
   if (findings.length > 0) {
-    throw new UsageError(`the ${values.runtime} Deployment for --peak-rss "${values['peak-rss']}" would not lint clean, so it is not printed (a peak this small leaves the runtime no room beside its fixed overhead): ${findings.map((finding) => `${finding.message} (${finding.ruleId})`).join('; ')}`);
+    const heapTooSmall = findings.some((finding) => /-exceeds-limit$/.test(finding.ruleId));
+    throw new UsageError(`the ${values.runtime} Deployment for --peak-rss "${values['peak-rss']}" would not lint clean, so it is not printed: ${findings.map((finding) => `${finding.message} (${finding.ruleId})`).join('; ')}${heapTooSmall ? '. A peak this small leaves the runtime\'s heap no room beside its fixed overhead: declare the measured peak' : ''}`);
   }
   const objects: object[] = [deployment];
   if (values.alerts) {
