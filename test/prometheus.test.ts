@@ -5,7 +5,7 @@
  * explicit time, and stops it in teardown.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -206,6 +206,24 @@ test('measure --prometheus --write: one line per container added, every other by
   assert.equal(readFileSync(file, 'utf8'), expected);
 });
 
+test('measure --write keeps CRLF and refuses a hard-linked manifest, leaving it as it was (exit 2)', async ({ ready, url, dir }) => {
+  if (!ready) return;
+  const lf = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n      - name: api\n        image: "eclipse-temurin:17-jre"\n      - {name: envoy, image: envoyproxy/envoy:v1.30.1}\n';
+  const crlf = join(dir, 'crlf.yaml');
+  writeFileSync(crlf, lf.replace(/\n/g, '\r\n'));
+  const written = await cli(['--prometheus', url, '--namespace', 'shop', '--workload', 'api', '--at', String(END), '--write', crlf]);
+  assert.equal(written.code, 0, written.stderr);
+  const expected = lf.replace('  namespace: shop\n', '  namespace: shop\n  annotations:\n    oomguard.io/peak-rss.api: 812Mi\n    oomguard.io/peak-rss.envoy: 60Mi\n');
+  assert.equal(readFileSync(crlf, 'utf8'), expected.replace(/\n/g, '\r\n'));
+  const linked = join(dir, 'linked.yaml');
+  writeFileSync(linked, lf);
+  linkSync(linked, join(dir, 'linked-too.yaml'));
+  const refused = await cli(['--prometheus', url, '--namespace', 'shop', '--workload', 'api', '--at', String(END), '--write', linked]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /cannot write .*linked\.yaml: it has 2 hard links: an atomic replace would split them.*; the file is left unchanged/);
+  assert.equal(readFileSync(linked, 'utf8'), lf);
+});
+
 test('no samples, bad PromQL, an unreachable server: clear messages and exit codes', async ({ ready, url }) => {
   if (!ready) return;
   const none = await cli(['--prometheus', url, '--namespace', 'shop', '--workload', 'nope', '--at', String(END)]);
@@ -275,6 +293,17 @@ test('--bearer-token-file: a Prometheus behind an authenticating proxy', async (
 
     const missing = await cli([...base, '--bearer-token-file', join(dir, 'absent')]);
     assert.equal([missing.code, missing.stderr], [2, `oomguard measure: --bearer-token-file ${join(dir, 'absent')}: ENOENT\n`]);
+    // Bounded: /dev/zero is refused (a device), a token over 64 KiB is refused, a FIFO nobody writes reads as empty.
+    const zero = await cli([...base, '--bearer-token-file', '/dev/zero']);
+    assert.equal([zero.code, zero.stderr], [2, 'oomguard measure: --bearer-token-file /dev/zero: is a character device, not a regular file\n']);
+    const fifo = join(dir, 'token-fifo');
+    spawnSync('mkfifo', [fifo]);
+    try {
+      await cli([...base, '--bearer-token-file', fifo]);
+      assert.unreachable('a FIFO without a writer is an empty token, not a hang');
+    } catch (error) {
+      assert.match((error as Error).message, /must hold one token \(it is empty\)/);
+    }
     const empty = join(dir, 'empty-token');
     writeFileSync(empty, '\n');
     try {

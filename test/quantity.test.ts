@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GIB, MIB, ceilToMiB, describeBytes, formatQuantity, parseGoMemLimit, parseMilli, parseQuantity } from '../lib/core/quantity';
+import { GIB, MIB, ceilToMiB, compareQuantities, describeBytes, formatQuantity, parseGoMemLimit, parseMilli, parseQuantity } from '../lib/core/quantity';
 
 const bytes = (text: unknown) => {
   const parsed = parseQuantity(text);
@@ -97,6 +97,21 @@ test('formatting and rounding', () => {
   assert.is(describeBytes(600 * MIB), '600Mi');
   assert.is(describeBytes(1.5 * MIB), '1.5Mi');
   assert.is(describeBytes(512_000_000), '488Mi');
+});
+
+test('fractional byte counts are flagged and compared exactly, never after rounding (issue #12)', () => {
+  assert.equal(parseQuantity('100m'), { ok: true, bytes: 1, fractional: true });
+  assert.equal(parseQuantity('0.5'), { ok: true, bytes: 1, fractional: true });
+  assert.equal(parseQuantity('1.5Gi'), { ok: true, bytes: 1.5 * GIB });
+  assert.equal(parseQuantity('1000m'), { ok: true, bytes: 1 });
+  assert.equal(parseQuantity(0), { ok: true, bytes: 0 });
+  assert.is(compareQuantities('400m', '500m'), -1, 'both round to 1 byte, yet 400m < 500m');
+  assert.is(compareQuantities('500m', '400m'), 1);
+  assert.is(compareQuantities('1Gi', '1024Mi'), 0);
+  assert.is(compareQuantities('1000m', 1), 0);
+  assert.is(compareQuantities('1e3', '1k'), 0);
+  assert.is(compareQuantities('9223372036854775807', '9223372036854775806'), 1, 'exact beyond 2^53');
+  assert.is(compareQuantities('512MB', '1Gi'), undefined);
 });
 
 test.run();

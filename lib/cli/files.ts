@@ -6,15 +6,16 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { isUtf8 } from 'node:buffer';
+import { MAX_INPUT_BYTES, STDIN, readBounded } from './bounded-read';
 import { UsageError } from './usage';
 
 export const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 /** Folders never searched: VCS data and dependencies. */
 const SKIPPED_FOLDERS = new Set(['.git', 'node_modules', '.hg', '.svn']);
 /** Larger files are refused: no Kubernetes manifest file comes near it, and parsing it would hold the memory. */
-export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+export const MAX_FILE_BYTES = MAX_INPUT_BYTES;
 
-export const STDIN = '-';
+export { STDIN };
 
 export interface FileProblem {
   readonly file: string;
@@ -25,6 +26,8 @@ export interface FileProblem {
 export interface CollectedFiles {
   readonly files: readonly string[];
   readonly problems: readonly FileProblem[];
+  /** Files named on the command line that an ignore glob left out, with the glob (said on stderr, as ESLint warns). */
+  readonly ignoredNamed?: readonly { readonly file: string; readonly pattern: string }[];
 }
 
 export interface CollectOptions {
@@ -47,14 +50,19 @@ export function collectFiles(paths: readonly string[], options: CollectOptions =
   const cwd = options.cwd ?? process.cwd();
   const root = options.root ?? cwd;
   let ignored: (path: string) => boolean = () => false;
+  let patternFor: (path: string) => string | undefined = () => undefined;
   if (options.ignore && options.ignore.length > 0) {
     const picomatch = require('picomatch') as typeof import('picomatch');
-    const matcher = picomatch(options.ignore as string[], { dot: true });
+    const patterns = options.ignore;
+    const matcher = picomatch(patterns as string[], { dot: true });
+    const relativeTo = (path: string) => relative(root, path).split(sep).join('/');
     ignored = (path) => {
-      const rel = relative(root, path).split(sep).join('/');
+      const rel = relativeTo(path);
       return !rel.startsWith('..') && matcher(rel);
     };
+    patternFor = (path) => patterns.find((pattern) => picomatch(pattern, { dot: true })(relativeTo(path)));
   }
+  const ignoredNamed: { file: string; pattern: string }[] = [];
   const files: string[] = [];
   const problems: FileProblem[] = [];
   const walk = (folder: string) => {
@@ -76,6 +84,8 @@ export function collectFiles(paths: readonly string[], options: CollectOptions =
     }
   };
   for (const given of paths) {
+    // resolve(cwd, '') is the working directory: an empty argument (an unset shell variable) must not lint or fix all of it.
+    if (given === '') throw new UsageError('an empty path ("") names no file; use . for the current folder');
     if (given === STDIN) {
       files.push(STDIN);
       continue;
@@ -90,8 +100,15 @@ export function collectFiles(paths: readonly string[], options: CollectOptions =
     }
     if (stats.isDirectory()) walk(path);
     else if (!ignored(path)) files.push(path); // a file named explicitly is read whatever its extension
+    else ignoredNamed.push({ file: given, pattern: patternFor(path) ?? options.ignore!.join(', ') });
   }
-  return { files, problems };
+  return ignoredNamed.length > 0 ? { files, problems, ignoredNamed } : { files, problems };
+}
+
+/** The stderr line for a named file an ignore glob left out. */
+export function ignoredNotice(command: string, ignored: { readonly file: string; readonly pattern: string }, configFile: string | undefined): string {
+  const where = configFile ? ` in ${displayPath(configFile)}` : '';
+  return `oomguard ${command}: ${ignored.file} is not ${command === 'fix' ? 'fixed' : 'linted'}: it matches the ignore pattern "${ignored.pattern}"${where}\n`;
 }
 
 export type ReadResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly message: string; readonly line?: number };
@@ -112,11 +129,21 @@ export function decodeManifest(buffer: Buffer): ReadResult {
 
 export function readManifest(file: string): ReadResult {
   try {
-    if (file === STDIN) return decodeManifest(readFileSync(0));
+    if (file === STDIN) {
+      // Bounded: `lint - < /dev/zero` stops at the limit instead of growing without end.
+      const read = readBounded(STDIN);
+      return read.ok ? decodeManifest(read.bytes) : read;
+    }
     const stats = statSync(file);
     // A FIFO or device named *.yaml would block the read forever: refuse anything but a regular file.
     if (!stats.isFile()) return { ok: false, message: 'not a regular file' };
     const size = stats.size;
+    // A size of 0 is also what procfs and sysfs report for files that are not empty (/proc/self/pagemap
+    // reads on for gigabytes): those are read through the bounded reader, which stops at the limit.
+    if (size === 0) {
+      const read = readBounded(file);
+      return read.ok ? decodeManifest(read.bytes) : read;
+    }
     if (size > MAX_FILE_BYTES) return { ok: false, message: `file is ${size} bytes, over the ${MAX_FILE_BYTES}-byte limit for a manifest` };
     // The common case in one native call (read and decode, as a plain parse would). Only a file that
     // decodes with a NUL or a replacement character is read again as bytes to say exactly what is wrong.

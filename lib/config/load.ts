@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { load as loadYaml } from 'js-yaml';
+import { loadAll as loadYamlDocuments } from 'js-yaml';
+import { readBounded } from '../cli/bounded-read';
 import { packageRoot } from './package-root';
 import { ConfigError, resolveConfig, type ConfigFile, type ResolvedConfig } from './resolve';
 
@@ -39,12 +40,21 @@ function validate(file: string, data: unknown): ConfigFile {
 
 /** The configuration in force: from `explicit`, else found upward from `cwd`, else the defaults. */
 export function loadConfig(cwd: string, explicit?: string): ResolvedConfig {
+  // `--config ""` (an unset variable) names no file: not a reason to fall back to the one found upward.
+  if (explicit === '') throw new ConfigError('--config', ['an empty path ("") names no file']);
   const file = explicit ? resolve(cwd, explicit) : findConfig(cwd);
   if (!file) return resolveConfig({}, undefined, cwd);
+  // Bounded like every input: a FIFO or device named .oomguard.yaml is refused, never waited on.
+  const read = readBounded(file);
+  if (!read.ok) throw new ConfigError(file, [read.message]);
   let data: unknown;
   try {
-    data = loadYaml(readFileSync(file, 'utf8'));
+    const documents = loadYamlDocuments(read.bytes.toString('utf8'));
+    // An empty (or comments-only) file means the defaults, as `null` does.
+    if (documents.length > 1) throw new ConfigError(file, [`holds ${documents.length} YAML documents; a configuration file holds one`]);
+    data = documents[0];
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const mark = (error as { mark?: { line: number } }).mark;
     const reason = (error as { reason?: string }).reason ?? (error as Error).message;
     throw new ConfigError(mark ? `${file}:${mark.line + 1}` : file, [reason]);

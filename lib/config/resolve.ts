@@ -42,6 +42,10 @@ export function resolveConfig(config: ConfigFile, file: string | undefined, root
     if (!parsed.ok) problems.push(`/sizing/overheads/${runtime}: "${quantity}" ${parsed.reason}`);
     else overheads[runtime] = parsed.bytes;
   }
+  (config.ignore ?? []).forEach((pattern, index) => {
+    const problem = globProblem(pattern);
+    if (problem) problems.push(`/ignore/${index}: "${pattern}" ${problem}`);
+  });
   if (problems.length > 0) throw new ConfigError(file ?? '<config>', problems);
   return {
     severities: config.rules ?? {},
@@ -50,4 +54,24 @@ export function resolveConfig(config: ConfigFile, file: string | undefined, root
     root,
     ...(file ? { file } : {}),
   };
+}
+
+/**
+ * Why an ignore glob can never do what it says, or undefined when it is usable. picomatch itself
+ * treats an unbalanced `[`, `{` or `(` as literal text, so a typo would silently ignore nothing;
+ * with `strictBrackets` it says so. A pattern whose regular expression can match nothing (`x/[z-a]`,
+ * a trailing backslash) and an absolute one (paths are matched relative to the config's folder)
+ * are refused too.
+ */
+export function globProblem(pattern: string): string | undefined {
+  if (pattern.startsWith('/')) return 'is absolute; ignore patterns are relative to the configuration file\'s folder';
+  const picomatch = require('picomatch') as typeof import('picomatch');
+  let source: string;
+  try {
+    source = picomatch.makeRe(pattern, { dot: true, strictBrackets: true }).source;
+  } catch (error) {
+    return `is not a valid glob: ${(error as Error).message}`;
+  }
+  if (source === '$^') return 'is not a valid glob: it can match no path';
+  return undefined;
 }

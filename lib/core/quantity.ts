@@ -15,7 +15,8 @@
  */
 
 export type QuantityParse =
-  | { readonly ok: true; readonly bytes: number }
+  /** `fractional`: the quantity is not a whole number of bytes (`100m`, `0.5`); `bytes` is rounded up as Kubernetes rounds it. */
+  | { readonly ok: true; readonly bytes: number; readonly fractional?: true }
   | { readonly ok: false; readonly reason: string };
 
 const KIB = 1024;
@@ -65,7 +66,20 @@ function parseUncached(input: unknown): QuantityParse {
   if (!exact.ok) return exact;
   const bytes = ceilDiv(exact.numerator, exact.denominator);
   if (bytes > MAX_INT64) return { ok: false, reason: 'is too large' };
-  return { ok: true, bytes: Number(bytes) };
+  return exact.numerator % exact.denominator === 0n ? { ok: true, bytes: Number(bytes) } : { ok: true, bytes: Number(bytes), fractional: true };
+}
+
+/**
+ * Compare two quantities exactly, before any rounding, as Kubernetes' `Quantity.Cmp` does: `400m`
+ * and `500m` differ although both round up to 1 byte; `1Gi` equals `1024Mi`. Negative, zero or
+ * positive like a sort comparator; undefined when either is not a valid quantity.
+ */
+export function compareQuantities(a: unknown, b: unknown): number | undefined {
+  const left = parseExact(a);
+  const right = parseExact(b);
+  if (!left.ok || !right.ok) return undefined;
+  const difference = left.numerator * right.denominator - right.numerator * left.denominator;
+  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
 }
 
 /**

@@ -51,6 +51,27 @@ export interface ProbeField {
   readonly path: JsonPath;
 }
 
+/** A `volumeMounts` entry: which pod volume the container sees, and where. */
+export interface VolumeMount {
+  readonly name: string;
+  readonly mountPath: string;
+  readonly path: JsonPath;
+}
+
+/** A pod volume; only what the rules read (an `emptyDir` and its medium and size limit). */
+export interface Volume {
+  readonly name: string;
+  readonly path: JsonPath;
+  /** Present for an `emptyDir` volume. */
+  readonly emptyDir?: {
+    /** `Memory` for a tmpfs, whose pages are charged to the memory cgroup of the container writing them. */
+    readonly medium?: string;
+    readonly sizeLimit?: QuantityField;
+    /** Path of the `emptyDir` object. */
+    readonly path: JsonPath;
+  };
+}
+
 export interface Container {
   readonly name: string;
   readonly role: ContainerRole;
@@ -65,6 +86,8 @@ export interface Container {
   readonly liveness?: ProbeField;
   readonly readiness?: ProbeField;
   readonly startup?: ProbeField;
+  /** `volumeMounts`, in order (empty when none). */
+  readonly volumeMounts?: readonly VolumeMount[];
   /** The container object as parsed, read-only. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -91,6 +114,8 @@ export interface Workload {
   /** The container `kubectl` treats as default: `kubectl.kubernetes.io/default-container`, else the first app container. */
   readonly defaultContainer: string | undefined;
   readonly containers: readonly Container[];
+  /** The pod template's `volumes` (empty when none). */
+  readonly volumes?: readonly Volume[];
 }
 
 type Obj = Record<string, unknown>;
@@ -180,6 +205,56 @@ class Probe extends LazyPath implements ProbeField {
   }
 }
 
+/** A quantity somewhere other than `resources` (an emptyDir's sizeLimit), parsed when read. */
+class PlainQuantity implements QuantityField {
+  private parse: QuantityParse | undefined;
+  constructor(readonly raw: unknown, readonly path: JsonPath) {}
+  get parsed(): QuantityParse {
+    return (this.parse ??= parseQuantity(this.raw));
+  }
+}
+
+const NO_MOUNTS: readonly VolumeMount[] = Object.freeze([]);
+const NO_VOLUMES: readonly Volume[] = Object.freeze([]);
+
+function volumeMountsOf(raw: Obj, path: JsonPath): readonly VolumeMount[] {
+  if (!Array.isArray(raw.volumeMounts) || raw.volumeMounts.length === 0) return NO_MOUNTS;
+  const mounts: VolumeMount[] = [];
+  raw.volumeMounts.forEach((entry, index) => {
+    if (isObject(entry) && typeof entry.name === 'string') {
+      mounts.push({ name: entry.name, mountPath: typeof entry.mountPath === 'string' ? entry.mountPath : '', path: [...path, 'volumeMounts', index] });
+    }
+  });
+  return mounts;
+}
+
+function volumesOf(spec: Obj, specPath: JsonPath): readonly Volume[] {
+  if (!Array.isArray(spec.volumes) || spec.volumes.length === 0) return NO_VOLUMES;
+  const volumes: Volume[] = [];
+  spec.volumes.forEach((entry, index) => {
+    if (!isObject(entry) || typeof entry.name !== 'string') return;
+    const path = [...specPath, 'volumes', index];
+    const emptyDir = entry.emptyDir;
+    if (emptyDir === undefined) {
+      volumes.push({ name: entry.name, path });
+      return;
+    }
+    // `emptyDir: {}` and a bare `emptyDir:` (null) are both a disk-backed emptyDir.
+    const fields = isObject(emptyDir) ? emptyDir : {};
+    const dirPath = [...path, 'emptyDir'];
+    volumes.push({
+      name: entry.name,
+      path,
+      emptyDir: {
+        ...(typeof fields.medium === 'string' ? { medium: fields.medium } : {}),
+        ...(fields.sizeLimit !== undefined && fields.sizeLimit !== null ? { sizeLimit: new PlainQuantity(fields.sizeLimit, [...dirPath, 'sizeLimit']) } : {}),
+        path: dirPath,
+      },
+    });
+  });
+  return volumes;
+}
+
 class Env extends LazyPath implements EnvVar {
   constructor(readonly name: string, readonly value: string | undefined, readonly valueFrom: Readonly<Record<string, unknown>> | undefined, base: JsonPath, private readonly index: number) {
     super(base);
@@ -237,6 +312,7 @@ function readContainer(raw: unknown, role: ContainerRole, path: JsonPath): Conta
     liveness: probeField(raw, 'livenessProbe', path),
     readiness: probeField(raw, 'readinessProbe', path),
     startup: probeField(raw, 'startupProbe', path),
+    volumeMounts: volumeMountsOf(raw, path),
     raw,
   };
 }
@@ -284,6 +360,7 @@ function readWorkload(object: Obj, path: JsonPath): Workload | undefined {
     annotations,
     defaultContainer,
     containers,
+    volumes: volumesOf(template.spec, specPath),
   };
 }
 

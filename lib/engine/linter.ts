@@ -112,7 +112,8 @@ export function createLinter(options: LinterOptions = {}): Linter {
   function lintWorkload(workload: Workload, placement?: Placement): Finding[] {
     const findings: Finding[] = [];
     const suppressed = suppressions(workload);
-    const push = (rule: Rule, severity: Severity, report: Report, container?: string) => {
+    const push = (rule: Rule, configured: Severity, report: Report, container?: string) => {
+      const severity = report.severity !== undefined && options.severities?.[rule.meta.id] === undefined ? report.severity : configured;
       const template = rule.meta.messages[report.messageId];
       if (template === undefined) throw new Error(`rule ${rule.meta.id} reported unknown message id ${report.messageId}`);
       const message = formatMessage(template, report.data);

@@ -16,6 +16,7 @@ import livenessProbeMissing from './liveness-probe-missing';
 import memoryLimitBelowPeak from './memory-limit-below-peak';
 import memoryLimitMissing from './memory-limit-missing';
 import memoryRequestNotEqualLimit from './memory-request-not-equal-limit';
+import memoryVolumeUnbounded from './memory-volume-unbounded';
 import nodeHeapExceedsLimit from './node-heap-exceeds-limit';
 import nodeHeapUnset from './node-heap-unset';
 import probesIdentical from './probes-identical';
@@ -28,6 +29,7 @@ export const RULES: readonly Rule[] = [
   memoryRequestNotEqualLimit,
   memoryLimitBelowPeak,
   invalidMemoryQuantity,
+  memoryVolumeUnbounded,
   jvmContainerSupportDisabled,
   jvmLegacyHeapUnset,
   jvmHeapExceedsLimit,

@@ -1,3 +1,4 @@
+import { compareQuantities } from '../core/quantity';
 import { ALL_RESOURCE_CONTAINERS } from './scopes';
 import { NONE, defineRule } from './types';
 
@@ -20,9 +21,14 @@ export default defineRule({
     const { memory: request } = container.requests;
     const { memory: limit } = container.limits;
     if (!request || !limit || !request.parsed.ok || !limit.parsed.ok) return NONE;
-    if (request.parsed.bytes === limit.parsed.bytes) return NONE;
+    // Exactly, before rounding: `400m` and `500m` are both 1 byte once rounded, yet not equal.
+    // (Whole byte counts, the usual case, compare as the parsed numbers.)
+    const order = request.parsed.fractional || limit.parsed.fractional
+      ? compareQuantities(request.raw, limit.raw)
+      : Math.sign(request.parsed.bytes - limit.parsed.bytes);
+    if (order === 0 || order === undefined) return NONE;
     return [{
-      messageId: request.parsed.bytes < limit.parsed.bytes ? 'below' : 'above',
+      messageId: order < 0 ? 'below' : 'above',
       // The quantities as written: `512M` is what the reader will search the file for.
       data: { container: container.name, request: String(request.raw), limit: String(limit.raw) },
       path: request.path,

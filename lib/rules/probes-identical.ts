@@ -17,11 +17,58 @@ function sameValue(a: unknown, b: unknown): boolean {
   return aKeys.every((key) => Object.hasOwn(b, key) && sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 }
 
+type Obj = Readonly<Record<string, unknown>>;
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A probe port as the kubelet resolves it: a number stays a number, a name becomes the number of the
+ * container port of that name (\`ports[].name\`), as kubelet's prober does (findPortByName).
+ */
+function resolvePort(port: unknown, container: Obj): unknown {
+  if (typeof port !== 'string') return port;
+  if (/^\d+$/.test(port)) return Number(port);
+  const ports = Array.isArray(container.ports) ? container.ports : [];
+  const named = ports.find((entry) => isObject(entry) && entry.name === port);
+  return isObject(named) && named.containerPort !== undefined ? Number(named.containerPort) : port;
+}
+
+/**
+ * The handler with the API server's defaults filled in (k8s.io/kubernetes pkg/apis/core/v1/defaults.go:
+ * SetDefaults_HTTPGetAction sets path "/" and scheme HTTP; an absent host means the pod IP; gRPC's
+ * service defaults to ""), and ports resolved: \`{port: http}\` and \`{path: /, port: 8080, scheme: HTTP}\`
+ * are the same check when the container names 8080 \`http\`.
+ */
+function withDefaults(handler: string, value: unknown, container: Obj): unknown {
+  if (!isObject(value)) return value;
+  switch (handler) {
+    case 'httpGet':
+      return {
+        ...value,
+        path: value.path ?? '/',
+        scheme: value.scheme ?? 'HTTP',
+        host: value.host ?? '',
+        port: resolvePort(value.port, container),
+        httpHeaders: value.httpHeaders ?? [],
+      };
+    case 'tcpSocket':
+      return { ...value, host: value.host ?? '', port: resolvePort(value.port, container) };
+    case 'grpc':
+      return { ...value, service: value.service ?? '' };
+    case 'exec':
+      return { ...value, command: value.command ?? [] };
+    default:
+      return value;
+  }
+}
+
 export default defineRule({
   meta: {
     id: 'probes-identical',
     defaultSeverity: 'warning',
-    summary: 'The liveness and readiness probes use the same handler.',
+    summary: 'The liveness and readiness probes use the same handler (compared after API defaults: no path is `/`, no scheme is HTTP, a named port is the container port of that name).',
     rationale:
       'Readiness answers "can I take traffic now", liveness "am I beyond repair". The same check for both restarts containers that are only busy or waiting on a dependency, turning a load spike (often a memory peak) into a restart storm.',
     remediation: 'Point liveness at a check of the process alone and readiness at one that includes what serving needs.',
@@ -33,7 +80,10 @@ export default defineRule({
     if (!container.liveness || !container.readiness) return NONE;
     const handler = handlerOf(container.liveness.probe);
     if (handler === undefined || handler !== handlerOf(container.readiness.probe)) return NONE;
-    if (!sameValue(container.liveness.probe[handler], container.readiness.probe[handler])) return NONE;
+    // Compared as the kubelet runs them, after API defaults (the timings do not change what is checked).
+    const liveness = withDefaults(handler, container.liveness.probe[handler], container.raw);
+    const readiness = withDefaults(handler, container.readiness.probe[handler], container.raw);
+    if (!sameValue(liveness, readiness)) return NONE;
     return [{ messageId: 'identical', data: { container: container.name, handler }, path: container.readiness.path }];
   },
 });

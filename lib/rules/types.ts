@@ -55,6 +55,12 @@ export interface Report {
   /** The offending field, or the container/object when the field is missing. */
   readonly path: JsonPath;
   readonly fix?: Fix;
+  /**
+   * A milder level for this report than the rule's default (a rule whose findings differ in weight,
+   * such as memory-volume-unbounded). Applies only while the configuration leaves the rule's
+   * severity at its default; a configured severity applies to every report of the rule.
+   */
+  readonly severity?: Severity;
 }
 
 /** The measured peak declared for a container by annotation. */

@@ -6,6 +6,7 @@
  * 2 bad usage or input that cannot be read or is not what kubectl/docker write.
  */
 import * as fs from 'node:fs';
+import { readBounded, MAX_INPUT_BYTES } from '../bounded-read';
 import { isUtf8 } from 'node:buffer';
 import { diagnose, endedContainers, formatHuman, isKernelLogLine, parseKernelLog, readSubjects, type ContainerLog, type KernelLog, type Subject } from '../../diagnose';
 import { parseManifests } from '../../manifests/documents';
@@ -40,65 +41,16 @@ Every input is a regular file or standard input, at most 64 MiB.
 Exit codes: 0 nothing to worry about, 1 a container failed or was killed, 2 bad usage or input.
 `;
 
-/**
- * Inputs bigger than this are not kubectl output for a sane number of pods, nor a node's kernel log;
- * refuse rather than grow without bound. The same limit as manifests (lib/cli/files.ts MAX_FILE_BYTES).
- */
-export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
-
-/** Read standard input up to the limit, refusing more (a pipe from /dev/zero never ends). */
-function readStdin(limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stream = process.stdin;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        stream.off('data', onData);
-        stream.pause();
-        stream.destroy();
-        reject(new Error(`is larger than ${limit / 1024 / 1024} MiB`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    stream.on('data', onData);
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', (error) => reject(error));
-  });
-}
+export { MAX_INPUT_BYTES };
 
 /**
- * Read one input: standard input (`-`) or a regular file, at most `limit` bytes. A FIFO or device is
- * refused: it is opened non-blocking and checked with fstat, so neither a FIFO nor /dev/zero can hang
- * or fill memory. (When lib/cli/files.ts gains the shared bounded reader, this one gives way to it.)
+ * Read one input: standard input (`-`) or a regular file, at most `limit` bytes, through the CLI's one
+ * bounded reader (lib/cli/bounded-read.ts): a FIFO or device is refused at open, never read.
  */
 export async function readBoundedInput(file: string, limit = MAX_INPUT_BYTES): Promise<Buffer> {
-  if (file === '-') return readStdin(limit);
-  let fd: number;
-  try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? 'no such file' : `cannot open: ${code ?? (error as Error).message}`);
-  }
-  try {
-    const stats = fs.fstatSync(fd);
-    if (stats.isDirectory()) throw new Error('is a folder, not a file');
-    if (!stats.isFile()) throw new Error('is not a regular file (a FIFO, socket or device): give a file, or pipe it to standard input (-)');
-    if (stats.size > limit) throw new Error(`is ${stats.size} bytes, larger than ${limit / 1024 / 1024} MiB`);
-    const buffer = Buffer.alloc(stats.size);
-    let read = 0;
-    while (read < buffer.length) {
-      const n = fs.readSync(fd, buffer, read, buffer.length - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return buffer.subarray(0, read);
-  } finally {
-    fs.closeSync(fd);
-  }
+  const read = readBounded(file, limit);
+  if (!read.ok) throw new Error(read.message);
+  return read.bytes;
 }
 
 function decode(data: Buffer): string {

@@ -8,21 +8,28 @@ import { loadConfig } from '../../config/load';
 import type { InputError } from '../../engine/lint-text';
 import { createLinter } from '../../engine/linter';
 import { fixText, type FixResult } from '../../fix/fixer';
-import { writeFileAtomic } from '../../fix/write';
-import { collectFiles, displayPath, readManifest, STDIN } from '../files';
+import { fromLf, toLf } from '../../fix/text-form';
+import { readForUpdate, writeFileAtomic, WriteError, type Snapshot } from '../../fix/write';
+import { readBounded } from '../bounded-read';
+import { collectFiles, decodeManifest, displayPath, ignoredNotice, STDIN } from '../files';
 import { toJson } from '../formatters/json';
 import { resourceText } from '../formatters/types';
 import { MANIFEST_COMMAND_OPTIONS, UsageError, parseCommandArgs, useColor } from '../usage';
 
-const HELP = `Usage: oomguard fix [options] [PATH ...]
+const HELP = `Usage: oomguard fix [options] PATH ...
 
 Repair what the rules can repair, in place: memory request = limit; the runtime heap flag for the
 existing limit (JVM, Node.js, Go), merged into the options already there; -XX:-UseContainerSupport
 turned on; a limit below a declared peak (oomguard.io/peak-rss) raised to the recommended size.
 A limit is never invented without a declared peak. Comments, key order, quoting, anchors and
 document separators are kept byte for byte; only the fixed fields change. PATH is a file, a folder
-(searched for *.yaml, *.yml, *.json) or - (read standard input, write the result to standard
-output); the default is the current folder.
+(searched for *.yaml, *.yml, *.json), . for the current folder, or - (read standard input, write
+the result to standard output). At least one PATH is required, as with prettier --write.
+
+A file is replaced atomically (a temporary file beside it, every byte written and synced, then
+renamed over it) and only if it is still exactly what was read; a BOM, CRLF or CR line endings,
+owner, group and mode are kept, a symlink is written through to its target. A read-only file or
+one with several hard links is refused and left as it is (exit 2).
 
 Options:
   -n, --dry-run               print a unified diff of the changes; write nothing
@@ -40,6 +47,8 @@ interface FileOutcome {
   readonly result?: FixResult;
   readonly errors: readonly InputError[];
   readonly written: boolean;
+  /** The fixes were made in memory but the file could not be written: nothing of them is on disk. */
+  readonly writeFailed?: boolean;
 }
 
 function unifiedDiff(name: string, before: string, after: string): string {
@@ -55,16 +64,20 @@ function stylishReport(outcomes: readonly FileOutcome[], dryRun: boolean, color:
   const blocks: string[] = [];
   let fixed = 0;
   let changedFiles = 0;
+  let notWritten = 0;
   const remaining = { error: 0, warning: 0, info: 0 };
-  for (const { name, result, errors } of outcomes) {
+  for (const { name, result, errors, writeFailed } of outcomes) {
     const rows: string[] = [];
     for (const error of errors) rows.push(`  ${String(error.line ?? '-').padStart(4)}  ${pc.red('error')}     ${error.message}`);
     if (result) {
-      if (result.changed) changedFiles++;
-      fixed += result.applied.length;
+      if (result.changed && !writeFailed) changedFiles++;
+      if (!writeFailed) fixed += result.applied.length;
+      else notWritten += result.applied.length;
       for (const applied of result.applied) {
         const where = `${applied.resource.kind}/${applied.resource.namespace ? `${applied.resource.namespace}/` : ''}${applied.resource.name}${applied.container !== undefined ? ` container "${applied.container}"` : ''}`;
-        rows.push(`  ${String(applied.line).padStart(4)}  ${pc.green(fixedWord.padEnd(9))} ${applied.description} ${pc.dim(`(${where})`)}  ${pc.dim(applied.ruleId)}`);
+        // A fix of a file that could not be written is not a fix: say so, never "fixed".
+        const word = writeFailed ? pc.red('not written'.padEnd(9)) : pc.green(fixedWord.padEnd(9));
+        rows.push(`  ${String(applied.line).padStart(4)}  ${word} ${applied.description} ${pc.dim(`(${where})`)}  ${pc.dim(applied.ruleId)}`);
       }
       for (const { finding, reason } of result.unfixed) {
         remaining[finding.severity]++;
@@ -77,7 +90,8 @@ function stylishReport(outcomes: readonly FileOutcome[], dryRun: boolean, color:
   const unreadable = outcomes.filter((outcome) => outcome.errors.length > 0).length;
   const left = remaining.error + remaining.warning + remaining.info;
   const head = `${dryRun ? 'would fix' : 'fixed'} ${fixed} problem${fixed === 1 ? '' : 's'} in ${changedFiles} file${changedFiles === 1 ? '' : 's'}`;
-  const tail = left === 0 ? 'none remain' : `${left} remain (${remaining.error} error${remaining.error === 1 ? '' : 's'}, ${remaining.warning} warning${remaining.warning === 1 ? '' : 's'}${remaining.info ? `, ${remaining.info} info` : ''})`;
+  const unwritten = notWritten ? `${notWritten} fix${notWritten === 1 ? '' : 'es'} not written` : '';
+  const tail = left === 0 ? unwritten || 'none remain' : `${left} remain (${remaining.error} error${remaining.error === 1 ? '' : 's'}, ${remaining.warning} warning${remaining.warning === 1 ? '' : 's'}${remaining.info ? `, ${remaining.info} info` : ''})${unwritten ? `, ${unwritten}` : ''}`;
   const problems = unreadable ? `; ${unreadable} input${unreadable === 1 ? '' : 's'} could not be read, parsed or written` : '';
   const summary = `${left === 0 && !unreadable ? '✔' : '✖'} ${head}; ${tail}${problems}`;
   const paint = remaining.error || unreadable ? pc.red : left ? pc.yellow : pc.green;
@@ -85,12 +99,14 @@ function stylishReport(outcomes: readonly FileOutcome[], dryRun: boolean, color:
 }
 
 function jsonReport(outcomes: readonly FileOutcome[], dryRun: boolean, diffs: ReadonlyMap<string, string>): string {
-  const files = outcomes.map(({ name, result, errors, written }) => ({
+  const files = outcomes.map(({ name, result, errors, written, writeFailed }) => ({
     file: name,
-    changed: result?.changed ?? false,
+    changed: (result?.changed ?? false) && !writeFailed,
     written,
     ...(diffs.has(name) ? { diff: diffs.get(name) } : {}),
-    applied: result?.applied ?? [],
+    applied: writeFailed ? [] : result?.applied ?? [],
+    // Fixes computed for a file that could not be written: none of them is on disk.
+    ...(writeFailed ? { notWritten: result?.applied ?? [] } : {}),
     // The same fields as `lint --format json`, plus why it was not fixed.
     remaining: (result?.unfixed ?? []).map(({ finding, reason }) => ({ ...toJson(finding), reason })),
     errors,
@@ -127,7 +143,10 @@ export async function run(argv: string[]): Promise<number> {
   const cwd = process.cwd();
   const config = loadConfig(cwd, values.config);
   const linter = createLinter({ severities: config.severities, sizing: config.sizing });
-  const { files, problems } = collectFiles(positionals.length > 0 ? positionals : ['.'], { ignore: config.ignore, root: config.root, cwd });
+  // Like prettier --write: no path is a usage error, never a silent rewrite of the whole working tree.
+  if (positionals.length === 0) throw new UsageError('give the files or folders to fix (. for the current folder, - for standard input)');
+  const { files, problems, ignoredNamed } = collectFiles(positionals, { ignore: config.ignore, root: config.root, cwd });
+  for (const ignored of ignoredNamed ?? []) process.stderr.write(ignoredNotice('fix', ignored, config.file));
   const outcomes: FileOutcome[] = problems.map((problem) => ({ name: problem.file, errors: [{ ...problem }], written: false }));
   // The diff (dry run) or the fixed standard input owns stdout; the report then goes to stderr.
   // With --format json the diffs go inside the JSON instead.
@@ -137,12 +156,21 @@ export async function run(argv: string[]): Promise<number> {
 
   for (const file of files) {
     const name = displayPath(file, cwd);
-    const read = readManifest(file);
-    if (!read.ok) {
-      outcomes.push({ name, errors: [{ file: name, message: read.message, ...(read.line ? { line: read.line } : {}) }], written: false });
+    // Read once, bounded; for a file, remember what was read so the write can check nothing changed since.
+    const raw = file === STDIN ? readBounded(STDIN) : readForUpdate(file);
+    const snapshot: Snapshot | undefined = raw.ok && 'snapshot' in raw ? raw.snapshot : undefined;
+    const read = raw.ok ? decodeManifest(raw.bytes) : raw;
+    if (!raw.ok || !read.ok) {
+      const failed = read as { message: string; line?: number };
+      outcomes.push({ name, errors: [{ file: name, message: failed.message, ...(failed.line ? { line: failed.line } : {}) }], written: false });
       continue;
     }
-    const result = fixText(read.text, name, linter);
+    // Fixed as LF text; the BOM and the line endings are put back as they were (lib/fix/text-form.ts).
+    const bom = raw.bytes[0] === 0xef && raw.bytes[1] === 0xbb && raw.bytes[2] === 0xbf;
+    const { lf, form } = toLf(read.text);
+    const fixedLf = fixText(lf, name, linter);
+    const original = (bom ? '\uFEFF' : '') + read.text;
+    const result: FixResult = { ...fixedLf, input: original, output: fixedLf.changed ? fromLf(lf, fixedLf.output, { ...form, bom }) : original };
     if (result.errors.length > 0) {
       // A file that does not parse is never written.
       outcomes.push({ name, result, errors: result.errors, written: false });
@@ -160,11 +188,15 @@ export async function run(argv: string[]): Promise<number> {
       outcomes.push({ name, result, errors: [], written: false });
     } else if (result.changed) {
       try {
-        writeFileAtomic(file, result.output);
+        writeFileAtomic(file, result.output, snapshot);
         outcomes.push({ name, result, errors: [], written: true });
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-        outcomes.push({ name, result, errors: [{ file: name, message: `cannot write the fixed file (${code}); left unchanged` }], written: false });
+        const reason = error instanceof WriteError ? error.message : (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        if (error instanceof WriteError && error.written) {
+          outcomes.push({ name, result, errors: [{ file: name, message: `fixed file ${reason}` }], written: true });
+        } else {
+          outcomes.push({ name, result, errors: [{ file: name, message: `cannot write the fixed file: ${reason}; the file is left unchanged` }], written: false, writeFailed: true });
+        }
       }
     } else {
       outcomes.push({ name, result, errors: [], written: false });

@@ -33,6 +33,18 @@ Options:
 /** Default port when none is given: probes need one, and 8080 is the conventional unprivileged HTTP port. */
 const DEFAULT_PORT = 8080;
 
+/** A DNS-1123 label (k8s.io/apimachinery validation.IsDNS1123Label): what names and namespaces must be. */
+const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** `replicas` is an int32 in the Deployment API. */
+const MAX_INT32 = 2 ** 31 - 1;
+/** A quantity is stored as an int64 count of bytes. */
+const MAX_INT64_BYTES = 2n ** 63n - 1n;
+
+/** A whole number written in decimal digits: `Number()` alone would take '', '0x50' and '1e3'. */
+function wholeNumber(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d{1,16}$/.test(text) ? Number(text) : undefined;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs({
     args: argv,
@@ -59,15 +71,18 @@ export async function run(argv: string[]): Promise<number> {
   const missing = ['name', 'image', 'runtime', 'peak-rss'].filter((key) => !values[key as keyof typeof values]);
   if (missing.length) throw new UsageError(`missing --${missing.join(', --')}\n\n${HELP}`);
   const name = values.name!;
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw new UsageError(`--name "${name}" is not a valid Kubernetes name (lowercase letters, digits and '-', at most 63)`);
+  if (!DNS_1123_LABEL.test(name)) throw new UsageError(`--name "${name}" is not a valid Kubernetes name (lowercase letters, digits and '-', at most 63)`);
+  if (values.namespace !== undefined && !DNS_1123_LABEL.test(values.namespace)) {
+    throw new UsageError(`--namespace "${values.namespace}" is not a valid Kubernetes namespace (a DNS-1123 label: lowercase letters, digits and '-', at most 63)`);
+  }
   if (!isRuntimeId(values.runtime)) throw new UsageError(`--runtime "${values.runtime}" is not one of ${RUNTIME_IDS.join(', ')}`);
   const peak = parseQuantity(values['peak-rss']);
   if (!peak.ok) throw new UsageError(`--peak-rss "${values['peak-rss']}" ${peak.reason}`);
   if (peak.bytes === 0) throw new UsageError('--peak-rss must be more than zero');
-  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port "${values.port}" is not a port number`);
-  const replicas = values.replicas === undefined ? 1 : Number(values.replicas);
-  if (!Number.isInteger(replicas) || replicas < 0) throw new UsageError(`--replicas "${values.replicas}" is not a whole number`);
+  const port = values.port === undefined ? DEFAULT_PORT : wholeNumber(values.port);
+  if (port === undefined || port < 1 || port > 65535) throw new UsageError(`--port "${values.port}" is not a port number (1-65535)`);
+  const replicas = values.replicas === undefined ? 1 : wholeNumber(values.replicas);
+  if (replicas === undefined || replicas > MAX_INT32) throw new UsageError(`--replicas "${values.replicas}" is not a whole number from 0 to ${MAX_INT32} (replicas is an int32)`);
   if (values.format !== 'yaml' && values.format !== 'json') throw new UsageError(`unknown format "${values.format}" (use yaml or json)`);
   const config = loadConfig(process.cwd(), values.config);
 
@@ -83,11 +98,23 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.namespace ? { namespace: values.namespace } : {}),
     probePaths: { ...(values['liveness-path'] ? { liveness: values['liveness-path'] } : {}), ...(values['readiness-path'] ? { readiness: values['readiness-path'] } : {}) },
   });
+  const limit = (deployment as { spec: { template: { spec: { containers: { resources: { limits: { memory: string } } }[] } } } }).spec.template.spec.containers[0].resources.limits.memory;
+  const limitBytes = parseQuantity(limit);
+  if (!limitBytes.ok || BigInt(limitBytes.bytes) > MAX_INT64_BYTES) {
+    throw new UsageError(`--peak-rss "${values['peak-rss']}" needs a memory limit of ${limit}, more than Kubernetes can store (an int64 count of bytes, about 8Ei)`);
+  }
+  // The promise is a Deployment that \`oomguard lint\` passes with no error or warning: check it, so a
+  // peak too small for the runtime's fixed overhead (a JVM heap of 1% of the limit) is refused, not printed.
+  const { createLinter } = require('../../engine/linter') as typeof import('../../engine/linter');
+  const findings = createLinter({ severities: config.severities, sizing: config.sizing }).lintDocument(deployment).filter((finding) => finding.severity !== 'info');
+  if (findings.length > 0) {
+    const heapTooSmall = findings.some((finding) => /-exceeds-limit$/.test(finding.ruleId));
+    throw new UsageError(`the ${values.runtime} Deployment for --peak-rss "${values['peak-rss']}" would not lint clean, so it is not printed: ${findings.map((finding) => `${finding.message} (${finding.ruleId})`).join('; ')}${heapTooSmall ? '. A peak this small leaves the runtime\'s heap no room beside its fixed overhead: declare the measured peak' : ''}`);
+  }
   const objects: object[] = [deployment];
   if (values.alerts) {
     const { buildPrometheusRule } = require('../../alerts') as typeof import('../../alerts');
-    const limitBytes = parseQuantity((deployment as { spec: { template: { spec: { containers: { resources: { limits: { memory: string } } }[] } } } }).spec.template.spec.containers[0].resources.limits.memory);
-    objects.push(buildPrometheusRule({ name, container: name, kind: 'Deployment', ...(values.namespace ? { namespace: values.namespace } : {}), ...(limitBytes.ok ? { limitBytes: limitBytes.bytes } : {}) }));
+    objects.push(buildPrometheusRule({ name, container: name, kind: 'Deployment', ...(values.namespace ? { namespace: values.namespace } : {}), limitBytes: limitBytes.bytes }));
   }
   if (values.format === 'json') {
     const output = objects.length === 1 ? deployment : { apiVersion: 'v1', kind: 'List', items: objects };

@@ -4,7 +4,7 @@
  * could not be read or parsed (every other file is still linted and reported).
  */
 import { loadConfig } from '../../config/load';
-import { collectFiles, displayPath } from '../files';
+import { collectFiles, displayPath, ignoredNotice } from '../files';
 import { lintFile } from '../lint-files';
 import { createLinter } from '../../engine/linter';
 import { createFormatter, FORMATS, type FormatName, type Summary } from '../formatters';
@@ -44,7 +44,8 @@ export async function run(argv: string[]): Promise<number> {
 
   const cwd = process.cwd();
   const config = loadConfig(cwd, values.config);
-  const { files, problems } = collectFiles(positionals.length > 0 ? positionals : ['.'], { ignore: config.ignore, root: config.root, cwd });
+  const { files, problems, ignoredNamed } = collectFiles(positionals.length > 0 ? positionals : ['.'], { ignore: config.ignore, root: config.root, cwd });
+  for (const ignored of ignoredNamed ?? []) process.stderr.write(ignoredNotice('lint', ignored, config.file));
 
   const color = useColor(values, process.stdout);
   // Output goes into one reused 64 KiB byte buffer (a Linux pipe's default capacity, pipe(7)), flushed

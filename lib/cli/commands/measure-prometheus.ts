@@ -4,8 +4,10 @@
  * limit and runtime flags, optionally written into a manifest as the `oomguard.io/peak-rss` annotation.
  * The `measure` command delegates here when its arguments contain `--prometheus`.
  */
-import { readFileSync, renameSync, writeFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readBounded } from '../bounded-read';
+import { fromLf, toLf, type TextForm } from '../../fix/text-form';
+import { readForUpdate, writeFileAtomic, WriteError, type Snapshot } from '../../fix/write';
+import { decodeManifest } from '../files';
 import { ceilToMiB, describeBytes, formatQuantity } from '../../core/quantity';
 import { extractWorkloads } from '../../core/workload';
 import { runtimeOf } from '../../engine/context';
@@ -15,6 +17,9 @@ import { PROFILES, isRuntimeId, RUNTIME_IDS, type RuntimeId } from '../../runtim
 import { recommend } from '../../sizing/formula';
 import { createPrometheusClient, PrometheusError, queryPeak, setAnnotation, type ContainerPeak } from '../../prometheus';
 import { parseCommandArgs, UsageError } from '../usage';
+
+/** A service-account token is about 1 KiB; 64 KiB leaves room for any bearer token and none for /dev/zero. */
+const MAX_TOKEN_BYTES = 64 * 1024;
 
 const HELP = `Usage: oomguard measure --prometheus URL --namespace NS --workload NAME [options]
 
@@ -116,27 +121,35 @@ export async function run(argv: string[]): Promise<number> {
   if (values.runtime !== undefined && !isRuntimeId(values.runtime)) throw new UsageError(`--runtime must be one of ${RUNTIME_IDS.join(', ')}, got ${values.runtime}`);
   const at = values.at !== undefined ? parseTime(values.at) : undefined;
 
+  // The manifest to write is read once, bounded, and remembered (lib/fix/write.ts): it is replaced
+  // atomically, with its BOM and line endings, and only if nothing changed it meanwhile.
   let manifest: string | undefined;
+  let snapshot: Snapshot | undefined;
+  let form: TextForm | undefined;
   if (values.write !== undefined) {
-    try {
-      manifest = readFileSync(values.write, 'utf8');
-    } catch (error) {
-      process.stderr.write(`oomguard measure: ${values.write}: ${(error as Error).message}\n`);
+    const raw = readForUpdate(values.write);
+    const decoded = raw.ok ? decodeManifest(raw.bytes) : raw;
+    if (!raw.ok || !decoded.ok) {
+      process.stderr.write(`oomguard measure: ${values.write}: ${(decoded as { message: string }).message}\n`);
       return 2;
     }
+    snapshot = raw.snapshot;
+    const split = toLf(decoded.text);
+    manifest = split.lf;
+    form = { ...split.form, bom: raw.bytes[0] === 0xef && raw.bytes[1] === 0xbb && raw.bytes[2] === 0xbf };
   }
   const fromManifest = manifest !== undefined ? runtimesFromManifest(manifest, values.kind!, values.workload) : new Map<string, RuntimeId>();
 
   const tokenFile = values['bearer-token-file'];
   let headers: Record<string, string> | undefined;
   if (tokenFile !== undefined) {
-    let token: string;
-    try {
-      token = readFileSync(tokenFile, 'utf8').trim();
-    } catch (error) {
-      process.stderr.write(`oomguard measure: --bearer-token-file ${tokenFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+    // Bounded (a token is a few KiB; /dev/zero is not a token), and a process substitution works.
+    const read = readBounded(tokenFile, MAX_TOKEN_BYTES, { allowPipes: true });
+    if (!read.ok) {
+      process.stderr.write(`oomguard measure: --bearer-token-file ${tokenFile}: ${read.message.replace(/^cannot read: /, '')}\n`);
       return 2;
     }
+    const token = read.bytes.toString('utf8').trim();
     if (token === '' || /\s/.test(token)) throw new UsageError(`--bearer-token-file ${tokenFile} must hold one token (it is ${token === '' ? 'empty' : 'more than one word'})`);
     headers = { authorization: `Bearer ${token}` };
   }
@@ -199,10 +212,13 @@ export async function run(argv: string[]): Promise<number> {
       text = edit.text;
     }
     if (text !== manifest) {
-      // Atomic: a temporary file beside the target, then rename over it; the mode is kept.
-      const temporary = join(dirname(values.write), `.${basename(values.write)}.oomguard-${process.pid}`);
-      writeFileSync(temporary, text, { mode: statSync(values.write).mode });
-      renameSync(temporary, values.write);
+      try {
+        writeFileAtomic(values.write, fromLf(manifest, text, form!), snapshot);
+      } catch (error) {
+        const reason = error instanceof WriteError ? error.message : (error as Error).message;
+        process.stderr.write(`oomguard measure: cannot write ${values.write}: ${reason}${error instanceof WriteError && error.written ? '' : '; the file is left unchanged'}\n`);
+        return 2;
+      }
     }
     written = values.write;
   }

@@ -32,7 +32,7 @@ export function createStylishFormatter({ out, color }: FormatterOptions): Format
       const line = `✖ ${problems} problem${problems === 1 ? '' : 's'} (${parts.join(', ')}) in ${summary.workloads} workloads` +
         (unreadable ? `; ${unreadable} input${unreadable === 1 ? '' : 's'} could not be read` : '');
       out(`${(summary.errorCount || unreadable ? pc.red : pc.yellow)(pc.bold(line))}\n`);
-      if (summary.fixableCount) out(pc.dim(`  ${summary.fixableCount} can be fixed with \`oomguard fix\`\n`));
+      if (summary.fixableCount) out(pc.dim(`  ${summary.fixableCount} can be fixed with \`oomguard fix\` on the same paths\n`));
     },
   };
 }
