@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { classify, dailyMinimums, LEAK_DAILY_RISE, type MemorySeries } from '../lib/recommend/classify';
 import { packPages, resolveWindow } from '../lib/recommend/collect';
-import { CSV_COLUMNS, formatCsv } from '../lib/recommend/format';
+import { CSV_COLUMNS, formatCsv, formatJson } from '../lib/recommend/format';
 import { parseSelector, scopeMatchers, workloadOfPod } from '../lib/recommend/promql';
 import { buildRecommendation, byRisk, describeVerdict, type Recommendation } from '../lib/recommend/report';
 import { workloadChartSpec } from '../lib/recommend/html';
@@ -137,6 +137,18 @@ test('csv: one header, RFC 4180 quoting of commas and quotes', () => {
   assert.is(header, CSV_COLUMNS.join(','));
   assert.ok(line.startsWith('ns,Deployment,"a,b",app,'), line);
   assert.ok(line.endsWith(',"say ""hi"", then go"'), line);
+});
+
+test('json is written in pieces, and is exactly JSON.stringify(report, null, 2)', () => {
+  const meta = { prometheus: 'http://p', window: '7d', step: '1h', end: END, queries: 3, pages: 1, splits: 0 };
+  const rows = [row({ workload: 'a', limitBytes: 2 * MI }), row({ workload: 'b' })];
+  const text = formatJson(rows, meta, { manifests: { files: 1, edits: [] } });
+  const parsed = JSON.parse(text);
+  assert.is(text, `${JSON.stringify(parsed, null, 2)}\n`);
+  assert.equal(parsed.containers.map((c: { workload: string; limit?: string }) => [c.workload, c.limit]), [['a', '2Mi'], ['b', undefined]]);
+  assert.is(parsed.end, '2026-11-30T00:00:00.000Z');
+  const empty = formatJson([], meta);
+  assert.is(empty, `${JSON.stringify(JSON.parse(empty), null, 2)}\n`);
 });
 
 test('chart spec: a line per container, the limit, 90% and 75% of it, and the recommendation', () => {

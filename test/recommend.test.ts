@@ -199,7 +199,7 @@ test('--html: one self-contained page, one chart per workload, no console error 
   assert.is(charts, workloads);
 });
 
-test('behind an authenticating proxy: --bearer-token-file; without it a clear 401', async ({ ready, server, dir }) => {
+test('behind an authenticating proxy: --bearer-token-file (and --header for a tenant); without them a clear 401/403', async ({ ready, server, dir }) => {
   if (!ready) return;
   const proxy = await authProxy(server!.url, 'recommend-token');
   try {
@@ -218,9 +218,19 @@ test('behind an authenticating proxy: --bearer-token-file; without it a clear 40
   } finally {
     await proxy.close();
   }
+  const gateway = await authProxy(server!.url, 'recommend-token', 'tenant-1');
+  try {
+    const token = join(dir, 'token');
+    const tenant = await cli(recommend, [...base(gateway.url), '--namespace', 'team-07', '--format', 'json', '--bearer-token-file', token, '--header', 'X-Scope-OrgID: tenant-1']);
+    assert.is(tenant.code, 0, tenant.stderr);
+    const without = await cli(recommend, [...base(gateway.url), '--namespace', 'team-07', '--bearer-token-file', token]);
+    assert.match(without.stderr, /answered HTTP 403 \(not allowed\): no org id \(the token in .* is not allowed this; a multi-tenant gateway such as Mimir's may want --header 'X-Scope-OrgID: TENANT'\)\n$/);
+  } finally {
+    await gateway.close();
+  }
 });
 
-test('a Prometheus that is down, and one that stops answering: exit 2 with the reason', async ({ ready, server }) => {
+test('a Prometheus that is down, and one that stops answering: exit 2 with the reason; --selector; nothing in scope', async ({ ready, server }) => {
   if (!ready) return;
   const port = await freePort();
   const down = await cli(recommend, ['--prometheus', `http://127.0.0.1:${port}`]);
@@ -237,6 +247,9 @@ test('a Prometheus that is down, and one that stops answering: exit 2 with the r
   } finally {
     server!.process.kill('SIGCONT');
   }
+  const selected = await cli(recommend, [...base(server!.url), '--selector', 'namespace=~"team-1[01]"', '--format', 'json']);
+  assert.is(selected.code, 0, selected.stderr);
+  assert.equal([...new Set(JSON.parse(selected.stdout).containers.map((c: { namespace: string }) => c.namespace))].sort(), ['team-10', 'team-11']);
   const none = await cli(recommend, [...base(server!.url), '--namespace', 'no-such-namespace']);
   assert.is(none.code, 1);
   assert.match(none.stderr, /has no container_memory_working_set_bytes with a kube_pod_owner in the last 3d in namespace no-such-namespace/);
@@ -320,6 +333,7 @@ test('usage errors', async () => {
     [['--prometheus', 'http://x', '--write'], /--write needs --manifests DIR/],
     [['--prometheus', 'not a url'], /is not a URL/],
     [['--prometheus', 'http://x', '--max-samples', '0'], /--max-samples must be a positive whole number/],
+    [['--prometheus', 'http://x', '--header', 'X-Scope-OrgID'], /--header must be "NAME: VALUE"/],
   ] as const) {
     try {
       const result = await cli(recommend, [...argv]);

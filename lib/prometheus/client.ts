@@ -13,6 +13,11 @@ export interface PrometheusClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** For tests and custom agents. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /**
+   * Called with the `warnings` of a successful answer: Thanos Query reports a store it could not reach
+   * this way (a partial response), so an answer can be incomplete without being an error.
+   */
+  readonly onWarning?: (warning: string) => void;
 }
 
 export interface VectorSample {
@@ -97,7 +102,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       const said = text.trim().slice(0, 120).replace(/\s+/g, ' ');
       throw new PrometheusError(`${endpoint.href} answered HTTP ${response.status} (${response.status === 401 ? 'not authenticated' : 'not allowed'})${said ? `: ${said}` : ''}`, response.status);
     }
-    let payload: { status?: string; error?: string; errorType?: string; data?: { resultType?: string; result?: unknown } };
+    let payload: { status?: string; error?: string; errorType?: string; warnings?: unknown; data?: { resultType?: string; result?: unknown } };
     try {
       payload = JSON.parse(text);
     } catch {
@@ -106,6 +111,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     if (payload.status !== 'success') {
       throw new PrometheusError(`Prometheus rejected the query (HTTP ${response.status}, ${payload.errorType ?? 'error'}): ${payload.error ?? 'no message'}`, response.status, payload.errorType);
     }
+    if (Array.isArray(payload.warnings) && options.onWarning) for (const warning of payload.warnings) options.onWarning(String(warning));
     return payload.data ?? {};
   }
 
@@ -117,10 +123,13 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       if (data.resultType !== 'matrix' || !Array.isArray(data.result)) {
         throw new PrometheusError(`expected a range vector from ${JSON.stringify(expr)}, got ${data.resultType}`);
       }
-      return data.result.map((series: { metric?: Record<string, string>; values?: [number, string][] }) => ({
-        metric: series.metric ?? {},
-        values: (series.values ?? []).map(([time, value]) => [Number(time), Number(value)] as const),
-      }));
+      // Converted in place: a fleet's answer holds hundreds of thousands of points, and a copy of each
+      // pair would double the memory a page needs.
+      return data.result.map((series: { metric?: Record<string, string>; values?: [number, string | number][] }) => {
+        const values = series.values ?? [];
+        for (const pair of values) pair[1] = Number(pair[1]);
+        return { metric: series.metric ?? {}, values: values as unknown as (readonly [number, number])[] };
+      });
     },
     async query(expr, time) {
       const body = new URLSearchParams({ query: expr });

@@ -25,7 +25,8 @@ export interface CollectOptions {
   /**
    * Samples one range query may load (series × points, with the owner join). Prometheus' own default
    * --query.max-samples is 50,000,000 (prometheus.io/docs/prometheus/latest/command-line/prometheus);
-   * a tenth of it leaves room for everyone else's queries. @default 5_000_000
+   * 1% of it leaves room for everyone else's queries and keeps one page's answer near 5 MB of JSON,
+   * so memory follows the page, not the fleet (bench/recommend.ts measures it). @default 500_000
    */
   readonly maxSamples?: number;
 }
@@ -80,7 +81,7 @@ function key(metric: Readonly<Record<string, string>>): string {
 export const DEFAULT_WINDOW = '7d';
 /** One hour: a day is 24 whole steps (exact daily minimums), a week 168 points per container. */
 export const DEFAULT_STEP = '1h';
-export const DEFAULT_MAX_SAMPLES = 5_000_000;
+export const DEFAULT_MAX_SAMPLES = 500_000;
 /** Points Prometheus returns at most per series of a range query (its 11,000-point resolution cap). */
 const MAX_POINTS = 11_000;
 /** Series loaded per cAdvisor series in the range query: max and min, and the owner join beside them. */

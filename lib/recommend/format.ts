@@ -55,8 +55,23 @@ function jsonRow(row: Recommendation): Record<string, unknown> {
   };
 }
 
+/**
+ * The JSON report, written in pieces (one per container) so a fleet's report never exists as one
+ * string: the same text `JSON.stringify(report, null, 2)` would give.
+ */
+export function writeJson(write: (text: string) => void, rows: readonly Recommendation[], meta: ReportMeta, extra: Record<string, unknown> = {}): void {
+  const head = JSON.stringify({ ...meta, end: new Date(meta.end * 1000).toISOString() }, null, 2);
+  write(`${head.slice(0, -2)},\n  "containers": [`);
+  rows.forEach((row, index) => write(`${index === 0 ? '' : ','}\n    ${JSON.stringify(jsonRow(row), null, 2).replace(/\n/g, '\n    ')}`));
+  write(rows.length === 0 ? ']' : '\n  ]');
+  for (const [key, value] of Object.entries(extra)) write(`,\n  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')}`);
+  write('\n}\n');
+}
+
 export function formatJson(rows: readonly Recommendation[], meta: ReportMeta, extra: Record<string, unknown> = {}): string {
-  return `${JSON.stringify({ ...meta, end: new Date(meta.end * 1000).toISOString(), containers: rows.map(jsonRow), ...extra }, null, 2)}\n`;
+  let text = '';
+  writeJson((piece) => { text += piece; }, rows, meta, extra);
+  return text;
 }
 
 /** RFC 4180: quote a field holding a comma, a quote or a line break; double the quotes. */

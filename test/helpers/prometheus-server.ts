@@ -70,11 +70,16 @@ export async function startPrometheus(dir: string, flags: readonly string[] = []
  * An authenticating proxy in front of the real Prometheus, as kube-rbac-proxy or an OAuth proxy puts
  * one in a cluster. The proxy is a stand-in (neither runs here); the Prometheus behind it is real.
  */
-export function authProxy(target: string, token: string): Promise<{ url: string; close(): Promise<void> }> {
+export function authProxy(target: string, token: string, tenant?: string): Promise<{ url: string; close(): Promise<void> }> {
   const upstream = new URL(target);
   const server = createHttpServer((request, response) => {
     if (request.headers.authorization !== `Bearer ${token}`) {
       response.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized\n');
+      return;
+    }
+    // Mimir's gateway: a tenant header is required as well.
+    if (tenant !== undefined && request.headers['x-scope-orgid'] !== tenant) {
+      response.writeHead(403, { 'content-type': 'text/plain' }).end('no org id\n');
       return;
     }
     const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers }, (answer) => {

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseDuration } from '../../alerts/promql';
 import { createPrometheusClient, PrometheusError } from '../../prometheus/client';
 import { collect, DEFAULT_MAX_SAMPLES, DEFAULT_STEP, DEFAULT_WINDOW, resolveWindow } from '../../recommend/collect';
-import { formatCsv, formatJson, formatTable, type ReportMeta } from '../../recommend/format';
+import { formatCsv, formatTable, writeJson, type ReportMeta } from '../../recommend/format';
 import { parseSelector } from '../../recommend/promql';
 import { buildRecommendation, byRisk, type Recommendation } from '../../recommend/report';
 import { displayPath } from '../files';
@@ -22,6 +22,7 @@ runtime. A leak gets no bigger limit but a "profile this" line with its days to 
 
   --prometheus URL        Prometheus, Thanos Query or Mimir (the same HTTP API), with any path prefix
   --bearer-token-file F   send the token in F as \`Authorization: Bearer\`
+  --header 'NAME: VALUE'  an extra request header, repeatable (Mimir's X-Scope-OrgID: tenant)
   --namespace NS          only this namespace (repeatable; default: every namespace)
   --selector MATCHERS     PromQL label matchers for every series, e.g. cluster="eu-1"
   --window DURATION       how far back to look (default: ${DEFAULT_WINDOW})
@@ -69,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       prometheus: { type: 'string' },
       'bearer-token-file': { type: 'string' },
+      header: { type: 'string', multiple: true },
       namespace: { type: 'string', multiple: true },
       selector: { type: 'string' },
       window: { type: 'string', default: DEFAULT_WINDOW },
@@ -104,7 +106,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   const end = values.at !== undefined ? parseTime(values.at) : Math.floor(Date.now() / 1000);
   const tokenFile = values['bearer-token-file'];
-  const headers = tokenFile !== undefined ? { authorization: `Bearer ${readToken(tokenFile)}` } : undefined;
+  const headers: Record<string, string> = {};
+  for (const header of values.header ?? []) {
+    const found = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+):\s*(.*)$/.exec(header);
+    if (!found || /[\r\n]/.test(found[2])) throw new UsageError(`--header must be "NAME: VALUE", got ${JSON.stringify(header)}`);
+    headers[found[1].toLowerCase()] = found[2].trim();
+  }
+  if (tokenFile !== undefined) headers.authorization = `Bearer ${readToken(tokenFile)}`;
+  const warnings = new Set<string>();
 
   // Manifests first: a bad folder is reported before minutes of queries, and runtimes come from them.
   let index: import('../../recommend/manifests').ManifestIndex | undefined;
@@ -123,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
   let stats;
   let client;
   try {
-    client = createPrometheusClient({ url: values.prometheus, timeoutMs: timeoutSeconds * 1000, ...(headers ? { headers } : {}) });
+    client = createPrometheusClient({ url: values.prometheus, timeoutMs: timeoutSeconds * 1000, headers, onWarning: (warning) => warnings.add(warning) });
   } catch (error) {
     if (error instanceof PrometheusError) throw new UsageError(error.message);
     throw error;
@@ -142,13 +151,18 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof PrometheusError) {
       const refused = error.status === 401 || error.status === 403;
-      const hint = !refused ? '' : tokenFile === undefined ? ' (pass a token with --bearer-token-file FILE)' : ` (the token in ${tokenFile} was refused)`;
+      const hint = !refused ? ''
+        : tokenFile === undefined ? ' (pass a token with --bearer-token-file FILE)'
+          : error.status === 401 ? ` (the token in ${tokenFile} was refused)`
+            : ` (the token in ${tokenFile} is not allowed this; a multi-tenant gateway such as Mimir's may want --header 'X-Scope-OrgID: TENANT')`;
       process.stderr.write(`oomguard recommend: ${error.message}${hint}\n`);
       return 2;
     }
     throw error;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // A partial answer (Thanos with a store down) is not an error, but the figures may be incomplete.
+  for (const warning of warnings) process.stderr.write(`oomguard recommend: warning from ${values.prometheus}: ${warning} (figures may be incomplete)\n`);
   rows.sort(byRisk);
   const meta: ReportMeta = { prometheus: values.prometheus, window: stats.window, step: stats.step, end, queries: stats.queries, pages: stats.pages, splits: stats.splits, seconds };
   if (rows.length === 0) {
@@ -200,7 +214,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
-  if (format === 'json') process.stdout.write(formatJson(rows, meta, manifestReport ? { manifests: manifestReport } : {}));
+  if (format === 'json') writeJson((text) => process.stdout.write(text), rows, meta, manifestReport ? { manifests: manifestReport } : {});
   else if (format === 'csv') process.stdout.write(formatCsv(rows));
   else process.stdout.write(formatTable(rows, meta) + (diff ? `\n${diff}` : ''));
   return code;
