@@ -36,6 +36,7 @@ interface Figures {
   rows: number;
   wrongPeaks: number;
   wrongVerdicts: number;
+  wrongVerdictsByKind: Record<string, number>;
 }
 
 function id(c: { namespace: string; kind: string; workload: string; container: string }): string {
@@ -66,17 +67,19 @@ async function measure(containers: number, resolution: number): Promise<Figures>
       const got = new Map(report.containers.map((c) => [id(c as never), c]));
       let wrongPeaks = 0;
       let wrongVerdicts = 0;
+      const wrongByKind = new Map<string, number>();
       for (const e of fleet.containers as ExpectedContainer[]) {
         const g = got.get(id(e));
         if (!g || g.workingSetBytes !== e.peakWorkingSet || g.rssBytes !== e.peakRss) wrongPeaks++;
         if (!g || g.verdict.kind !== e.verdict) {
-          if (wrongVerdicts++ < 3) process.stderr.write(`verdict ${id(e)}: ${g?.verdict.kind} instead of ${e.verdict}: ${g?.action}\n`);
+          wrongVerdicts++;
+          wrongByKind.set(e.kind, (wrongByKind.get(e.kind) ?? 0) + 1);
         }
       }
       return {
         containers: fleet.running, workloads: new Set(fleet.containers.map((c) => `${c.namespace}/${c.workload}`)).size, resolutionSeconds: resolution,
         samples: fleet.samples, generateSeconds, backfillSeconds, recommendSeconds, queries: report.queries, pages: report.pages,
-        maxRssMiB: Math.round(maxRss / 1024), rows: report.containers.length, wrongPeaks, wrongVerdicts,
+        maxRssMiB: Math.round(maxRss / 1024), rows: report.containers.length, wrongPeaks, wrongVerdicts, wrongVerdictsByKind: Object.fromEntries(wrongByKind),
       };
     } finally {
       await server.stop();

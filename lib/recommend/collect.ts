@@ -161,33 +161,40 @@ export async function collect(client: PrometheusClient, options: CollectOptions,
     }
   };
 
-  const runPage = async (namespaces: string[]): Promise<void> => {
+  const cost = (namespaces: readonly string[]) => namespaces.reduce((sum, namespace) => sum + (sizes.get(namespace) ?? 0), 0) * points * SAMPLES_PER_SERIES_POINT;
+  /** One page's answers; undefined when the server refused them for their size and the page can be made smaller. */
+  const runPage = async (namespaces: string[]): Promise<[VectorSample[], MatrixSeries[]] | undefined> => {
     const scope: Scope = { ...base, namespaces };
-    let figures: VectorSample[];
-    let series: MatrixSeries[];
     try {
-      [figures, series] = await Promise.all([instant(figuresQuery(scope)), range(memoryRangeQuery(scope, step), start, end)]);
+      return await Promise.all([instant(figuresQuery(scope)), range(memoryRangeQuery(scope, step), start, end)]);
     } catch (error) {
       if (!isSampleLimit(error)) throw error;
       stats.splits++;
-      if (namespaces.length > 1) {
-        const half = Math.ceil(namespaces.length / 2);
-        await runPage(namespaces.slice(0, half));
-        await runPage(namespaces.slice(half));
-        return;
-      }
-      figures = await instant(figuresQuery(scope)).catch((cause) => {
+      if (namespaces.length > 1) return undefined;
+      const figures = await instant(figuresQuery(scope)).catch((cause) => {
         throw isSampleLimit(cause)
           ? new PrometheusError(`${(cause as Error).message} (namespace ${namespaces[0]} alone is over the server's sample limit for one series over --window ${window}: use a shorter --window or raise the limit)`)
           : cause;
       });
-      series = await memory(scope, start, end);
+      return [figures, await memory(scope, start, end)];
     }
-    stats.pages++;
-    await onPage({ namespaces, containers: assemble(figures, series, start, stepSeconds, points) });
   };
 
-  for (const page of packPages(sizes, points, options.maxSamples ?? DEFAULT_MAX_SAMPLES)) await runPage(page);
+  // Pages are packed under the budget; when the server refuses one for its size, the budget drops to
+  // half that page's estimate and the rest is packed again: the server's limit is learnt, not retried.
+  let budget = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
+  let queue = [...sizes.keys()].sort();
+  while (queue.length > 0) {
+    const [page] = packPages(new Map(queue.map((namespace) => [namespace, sizes.get(namespace) ?? 0])), points, budget);
+    const answers = await runPage(page);
+    if (!answers) {
+      budget = Math.max(1, Math.floor(cost(page) / 2));
+      continue;
+    }
+    queue = queue.slice(page.length);
+    stats.pages++;
+    await onPage({ namespaces: page, containers: assemble(answers[0], answers[1], start, stepSeconds, points) });
+  }
   return stats;
 }
 
