@@ -3,8 +3,8 @@
  * backfilled with a generated fleet (bench/recommend-fleet.ts), at two sizes ten times apart.
  *
  * For each size: generate, backfill (`promtool tsdb create-blocks-from openmetrics`), start
- * `prometheus`, run `oomguard recommend --format json` in a fresh process (bench/rss-child.ts, which
- * reports the process's peak RSS), and check every peak and verdict against the generator. Prints
+ * `prometheus`, run `oomguard recommend --format json` in a fresh process (bench/recommend-child.ts,
+ * which reports the process's peak RSS and heap), and check every peak and verdict against the generator. Prints
  * time, queries, pages, peak RSS and mismatches, and writes bench/results/recommend.json.
  *
  * The 2,000-container fleet is the issue's (400 workloads, 3 days at 5-minute resolution). The
@@ -33,6 +33,8 @@ interface Figures {
   queries: number;
   pages: number;
   maxRssMiB: number;
+  peakHeapMiB: number;
+  retainedHeapMiB: number;
   rows: number;
   wrongPeaks: number;
   wrongVerdicts: number;
@@ -57,12 +59,14 @@ async function measure(containers: number, resolution: number): Promise<Figures>
     const server = await startPrometheus(dir);
     try {
       started = Date.now();
-      const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'bench', 'rss-child.js'), 'recommend', '--prometheus', server.url, '--window', '3d', '--at', String(END), '--format', 'json'], {
+      const run = spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'dist', 'bench', 'recommend-child.js'), 'recommend', '--prometheus', server.url, '--window', '3d', '--at', String(END), '--format', 'json'], {
         cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30,
       });
       const recommendSeconds = (Date.now() - started) / 1000;
       if (run.status !== 0) throw new Error(`recommend exited ${run.status}: ${run.stderr}`);
       const maxRss = Number(/maxrss (\d+)/.exec(run.stderr)?.[1] ?? 0);
+      const peakHeap = Number(/peakheap (\d+)/.exec(run.stderr)?.[1] ?? 0);
+      const retainedHeap = Number(/retainedheap (\d+)/.exec(run.stderr)?.[1] ?? 0);
       const report = JSON.parse(run.stdout) as { queries: number; pages: number; containers: Record<string, any>[] };
       const got = new Map(report.containers.map((c) => [id(c as never), c]));
       let wrongPeaks = 0;
@@ -79,7 +83,7 @@ async function measure(containers: number, resolution: number): Promise<Figures>
       return {
         containers: fleet.running, workloads: new Set(fleet.containers.map((c) => `${c.namespace}/${c.workload}`)).size, resolutionSeconds: resolution,
         samples: fleet.samples, generateSeconds, backfillSeconds, recommendSeconds, queries: report.queries, pages: report.pages,
-        maxRssMiB: Math.round(maxRss / 1024), rows: report.containers.length, wrongPeaks, wrongVerdicts, wrongVerdictsByKind: Object.fromEntries(wrongByKind),
+        maxRssMiB: Math.round(maxRss / 1024), peakHeapMiB: Math.round(peakHeap / 1024), retainedHeapMiB: Math.round(retainedHeap / 1024), rows: report.containers.length, wrongPeaks, wrongVerdicts, wrongVerdictsByKind: Object.fromEntries(wrongByKind),
       };
     } finally {
       await server.stop();
@@ -98,8 +102,8 @@ async function main(): Promise<void> {
     results.push(figures);
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   }
-  const rows = results.map((r) => `| ${r.containers.toLocaleString('en')} containers, ${r.workloads} workloads, ${r.resolutionSeconds / 60}-min samples (${(r.samples / 1e6).toFixed(1)}M) | ${r.recommendSeconds.toFixed(1)} s | ${r.queries} | ${r.pages} | ${r.maxRssMiB} MiB | ${r.wrongPeaks} / ${r.wrongVerdicts} |`);
-  process.stdout.write(['', '| fleet | recommend | queries | pages | peak RSS | wrong peaks / verdicts |', '|---|---|---|---|---|---|', ...rows, ''].join('\n'));
+  const rows = results.map((r) => `| ${r.containers.toLocaleString('en')} containers, ${r.workloads} workloads, ${r.resolutionSeconds / 60}-min samples (${(r.samples / 1e6).toFixed(1)}M) | ${r.recommendSeconds.toFixed(1)} s | ${r.queries} | ${r.pages} | ${r.maxRssMiB} MiB | ${r.peakHeapMiB} / ${r.retainedHeapMiB} MiB | ${r.wrongPeaks} / ${r.wrongVerdicts} |`);
+  process.stdout.write(['', '| fleet | recommend | queries | pages | peak RSS | heap: peak / retained | wrong peaks / verdicts |', '|---|---|---|---|---|---|---|', ...rows, ''].join('\n'));
   if (results.length === 2) process.stdout.write(`peak RSS ratio for ${results[1].containers / results[0].containers}x the containers: ${(results[1].maxRssMiB / results[0].maxRssMiB).toFixed(2)}x\n`);
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', 'recommend.json'), `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);

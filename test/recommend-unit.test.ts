@@ -11,6 +11,10 @@ import { CSV_COLUMNS, formatCsv, formatJson } from '../lib/recommend/format';
 import { parseSelector, scopeMatchers, workloadOfPod } from '../lib/recommend/promql';
 import { buildRecommendation, byRisk, describeVerdict, type Recommendation } from '../lib/recommend/report';
 import { workloadChartSpec } from '../lib/recommend/html';
+import { indexManifests, planPeakEdits } from '../lib/recommend/manifests';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const MI = 1024 * 1024;
 const HOUR = 3600;
@@ -156,6 +160,30 @@ test('chart spec: a line per container, the limit, 90% and 75% of it, and the re
   const layers = spec.layer as { data: { values: { label?: string; mib: number; time?: number }[] } }[];
   assert.equal(layers[0].data.values, [{ time: END * 1000, mib: 512, container: 'app' } as never]);
   assert.equal(layers[1].data.values.map((v) => v.label), ['limit 1Gi', '90% 922Mi', '75% 768Mi', 'recommended 1500Mi']);
+});
+
+test('--manifests in one generated file of 3,000 workloads: every edit in place, each document parsed once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oomguard-recommend-unit-'));
+  try {
+    const documents = Array.from({ length: 3000 }, (_, i) => [
+      `# workload ${i}`, 'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', `  name: svc-${i}`, '  namespace: shop',
+      'spec:', '  template:', '    spec:', '      containers:', '        - name: app', '          image: nginx:1.27',
+      ...(i % 2 ? ['        - name: side', '          image: nginx:1.27'] : []),
+    ].join('\n'));
+    const text = `${documents.join('\n---\n')}\n`;
+    writeFileSync(join(dir, 'all.yaml'), text);
+    const rows = Array.from({ length: 3000 }, (_, i) => row({ namespace: 'shop', workload: `svc-${i}`, container: 'app', recommendedLimitBytes: MI, peakAnnotation: `${i + 1}Mi` }));
+    const started = Date.now();
+    const plan = planPeakEdits(indexManifests(dir), rows);
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(seconds < 10, `${seconds}s`);
+    assert.equal(plan.problems, []);
+    const after = plan.changed.get(join(dir, 'all.yaml'))!.after;
+    const expected = documents.map((document, i) => document.replace('  namespace: shop', `  namespace: shop\n  annotations:\n    oomguard.io/peak-rss${i % 2 ? '.app' : ''}: ${i + 1}Mi`));
+    assert.is(after, `${expected.join('\n---\n')}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

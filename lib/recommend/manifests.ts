@@ -8,6 +8,7 @@
 import { annotationFor, runtimeOf } from '../engine/context';
 import { extractWorkloads, type Workload } from '../core/workload';
 import { parseManifests } from '../manifests/documents';
+import { parseAllDocuments } from 'yaml';
 import { setAnnotation } from '../prometheus/annotate';
 import { ANNOTATION } from '../rules/types';
 import { isRuntimeId } from '../runtimes';
@@ -125,18 +126,47 @@ export function planPeakEdits(index: ManifestIndex, rows: readonly Recommendatio
       problems.push({ file, message: read.message });
       continue;
     }
-    let text = read.text;
+    // Each edit re-reads only its own document: a generated all-in-one file of thousands of
+    // workloads is parsed once for the document boundaries, not once per edit.
+    const chunks = documentChunks(read.text);
     for (const edit of fileEdits) {
-      const result = setAnnotation(text, { kind: edit.kind, name: edit.workload, namespace: edit.namespace }, edit.key, edit.value);
+      const at = chunkOfLine(chunks, edit.line);
+      const result = setAnnotation(chunks[at].text, { kind: edit.kind, name: edit.workload, namespace: edit.namespace }, edit.key, edit.value);
       if (!result.ok) {
         problems.push({ file, message: `${displayPath(file)}:${edit.line}: ${result.reason}` });
         continue;
       }
-      text = result.text;
+      chunks[at].text = result.text;
     }
+    const text = chunks.map((chunk) => chunk.text).join('');
     if (text !== read.text) changed.set(file, { before: read.text, after: text });
   }
   return { edits, unmatched, skipped, changed, problems };
+}
+
+/** The file cut at the start of each document's first line: the pieces join back to the same text. */
+function documentChunks(text: string): { firstLine: number; text: string }[] {
+  const documents = parseAllDocuments(text);
+  const starts = (Array.isArray(documents) ? documents : []).map((document) => {
+    const offset = document.range[0];
+    return offset > 0 ? text.lastIndexOf('\n', offset - 1) + 1 : 0;
+  });
+  starts[0] = 0;
+  const cuts = [...new Set(starts)].sort((a, b) => a - b);
+  let line = 1;
+  let previous = 0;
+  return cuts.map((start, index) => {
+    for (let i = previous; i < start; i++) if (text.charCodeAt(i) === 10) line++;
+    previous = start;
+    return { firstLine: line, text: text.slice(start, cuts[index + 1] ?? text.length) };
+  });
+}
+
+/** The chunk holding a 1-based line. */
+function chunkOfLine(chunks: readonly { firstLine: number }[], line: number): number {
+  let found = 0;
+  for (let i = 0; i < chunks.length && chunks[i].firstLine <= line; i++) found = i;
+  return found;
 }
 
 function containerIndex(index: ManifestIndex, edit: PeakEdit): number {

@@ -126,6 +126,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     for (const problem of index.problems) process.stderr.write(`oomguard recommend: ${displayPath(problem.file)}${problem.line ? `:${problem.line}` : ''}: ${problem.message}\n`);
   }
+  // A manifest that could not be read or parsed ends the run with 2, like lint (the rest is still done).
+  let code = index && index.problems.length > 0 ? 2 : 0;
 
   const started = process.hrtime.bigint();
   const rows: Recommendation[] = [];
@@ -172,7 +174,6 @@ export async function run(argv: string[]): Promise<number> {
 
   let manifestReport: Record<string, unknown> | undefined;
   let diff = '';
-  let code = 0;
   if (index) {
     const manifests = require('../../recommend/manifests') as typeof import('../../recommend/manifests');
     const plan = manifests.planPeakEdits(index, rows);
