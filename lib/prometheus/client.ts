@@ -76,6 +76,9 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   /** POST a form to an API endpoint and return the `data` of a successful answer. */
   async function call(path: string, body: URLSearchParams): Promise<{ resultType?: string; result?: unknown }> {
     const endpoint = new URL(path, root);
+    // The server gives up when we do (the API's `timeout`, capped by its --query.timeout), instead of
+    // evaluating a query nobody waits for.
+    body.set('timeout', `${Math.max(1, Math.floor(timeoutMs / 1000))}s`);
     let response: Response;
     try {
       response = await doFetch(endpoint, {
