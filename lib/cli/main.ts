@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   rules: { summary: 'list the rules and their documentation', load: () => require('./commands/rules') },
   measure: { summary: 'run a command and report its peak memory and the recommended limit', load: () => require('./commands/measure') },
   verify: { summary: 'run a command under a real memory limit and classify how it ends', load: () => require('./commands/verify') },
+  recommend: { summary: 'size every container from Prometheus: peaks, leaks and spikes, written back to manifests', load: () => require('./commands/recommend') },
   diagnose: { summary: 'explain terminated containers from kubectl or docker JSON', load: () => require('./commands/diagnose') },
 };
 

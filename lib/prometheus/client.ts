@@ -13,6 +13,11 @@ export interface PrometheusClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** For tests and custom agents. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /**
+   * Called with the `warnings` of a successful answer: Thanos Query reports a store it could not reach
+   * this way (a partial response), so an answer can be incomplete without being an error.
+   */
+  readonly onWarning?: (warning: string) => void;
 }
 
 export interface VectorSample {
@@ -34,6 +39,22 @@ export interface PrometheusClient {
   readonly url: string;
   /** An instant query at `time` (a Date or Unix seconds; the server's now when omitted). */
   query(expr: string, time?: Date | number): Promise<VectorSample[]>;
+  /** A range query (`/api/v1/query_range`): one series per label set, points `step` seconds apart. */
+  queryRange(expr: string, range: RangeSpec): Promise<MatrixSeries[]>;
+}
+
+export interface RangeSpec {
+  /** Unix seconds of the first and last evaluation. */
+  readonly start: number;
+  readonly end: number;
+  /** Seconds between evaluations. */
+  readonly step: number;
+}
+
+export interface MatrixSeries {
+  readonly metric: Readonly<Record<string, string>>;
+  /** `[unix seconds, value]` pairs in time order. */
+  readonly values: readonly (readonly [number, number])[];
 }
 
 function unixSeconds(time: Date | number): string {
@@ -52,41 +73,71 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   const doFetch = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? 30_000;
 
+  /** POST a form to an API endpoint and return the `data` of a successful answer. */
+  async function call(path: string, body: URLSearchParams): Promise<{ resultType?: string; result?: unknown }> {
+    const endpoint = new URL(path, root);
+    // The server gives up when we do (the API's `timeout`, capped by its --query.timeout), instead of
+    // evaluating a query nobody waits for.
+    body.set('timeout', `${Math.max(1, Math.floor(timeoutMs / 1000))}s`);
+    let response: Response;
+    try {
+      response = await doFetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...(options.headers ?? {}) },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const cause = error instanceof Error && 'cause' in error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000}s` : `${error instanceof Error ? error.message : String(error)}${cause}`;
+      throw new PrometheusError(`cannot reach Prometheus at ${endpoint.href}: ${reason}`);
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The body can time out too: a server that sends headers and then stalls.
+      const reason = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError') ? `no answer within ${timeoutMs / 1000}s` : String(error);
+      throw new PrometheusError(`cannot read the answer of Prometheus at ${endpoint.href}: ${reason}`);
+    }
+    if (response.status === 401 || response.status === 403) {
+      // What an authenticating proxy in front of Prometheus (kube-rbac-proxy, an OAuth proxy) answers.
+      const said = text.trim().slice(0, 120).replace(/\s+/g, ' ');
+      throw new PrometheusError(`${endpoint.href} answered HTTP ${response.status} (${response.status === 401 ? 'not authenticated' : 'not allowed'})${said ? `: ${said}` : ''}`, response.status);
+    }
+    let payload: { status?: string; error?: string; errorType?: string; warnings?: unknown; data?: { resultType?: string; result?: unknown } };
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      throw new PrometheusError(`${endpoint.href} answered HTTP ${response.status} with something that is not the Prometheus API (${text.slice(0, 120).replace(/\s+/g, ' ')})`, response.status);
+    }
+    if (payload.status !== 'success') {
+      throw new PrometheusError(`Prometheus rejected the query (HTTP ${response.status}, ${payload.errorType ?? 'error'}): ${payload.error ?? 'no message'}`, response.status, payload.errorType);
+    }
+    if (Array.isArray(payload.warnings) && options.onWarning) for (const warning of payload.warnings) options.onWarning(String(warning));
+    return payload.data ?? {};
+  }
+
   return {
     url: base.href,
+    async queryRange(expr, range) {
+      const body = new URLSearchParams({ query: expr, start: String(range.start), end: String(range.end), step: String(range.step) });
+      const data = await call('api/v1/query_range', body);
+      if (data.resultType !== 'matrix' || !Array.isArray(data.result)) {
+        throw new PrometheusError(`expected a range vector from ${JSON.stringify(expr)}, got ${data.resultType}`);
+      }
+      // Converted in place: a fleet's answer holds hundreds of thousands of points, and a copy of each
+      // pair would double the memory a page needs.
+      return data.result.map((series: { metric?: Record<string, string>; values?: [number, string | number][] }) => {
+        const values = series.values ?? [];
+        for (const pair of values) pair[1] = Number(pair[1]);
+        return { metric: series.metric ?? {}, values: values as unknown as (readonly [number, number])[] };
+      });
+    },
     async query(expr, time) {
       const body = new URLSearchParams({ query: expr });
       if (time !== undefined) body.set('time', unixSeconds(time));
-      const endpoint = new URL('api/v1/query', root);
-      let response: Response;
-      try {
-        response = await doFetch(endpoint, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...(options.headers ?? {}) },
-          body,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (error) {
-        const cause = error instanceof Error && 'cause' in error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-        const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000}s` : `${error instanceof Error ? error.message : String(error)}${cause}`;
-        throw new PrometheusError(`cannot reach Prometheus at ${endpoint.href}: ${reason}`);
-      }
-      const text = await response.text();
-      if (response.status === 401 || response.status === 403) {
-        // What an authenticating proxy in front of Prometheus (kube-rbac-proxy, an OAuth proxy) answers.
-        const said = text.trim().slice(0, 120).replace(/\s+/g, ' ');
-        throw new PrometheusError(`${endpoint.href} answered HTTP ${response.status} (${response.status === 401 ? 'not authenticated' : 'not allowed'})${said ? `: ${said}` : ''}`, response.status);
-      }
-      let payload: { status?: string; error?: string; errorType?: string; data?: { resultType?: string; result?: unknown } };
-      try {
-        payload = JSON.parse(text);
-      } catch {
-        throw new PrometheusError(`${endpoint.href} answered HTTP ${response.status} with something that is not the Prometheus API (${text.slice(0, 120).replace(/\s+/g, ' ')})`, response.status);
-      }
-      if (payload.status !== 'success') {
-        throw new PrometheusError(`Prometheus rejected the query (HTTP ${response.status}, ${payload.errorType ?? 'error'}): ${payload.error ?? 'no message'}`, response.status, payload.errorType);
-      }
-      const data = payload.data ?? {};
+      const data = await call('api/v1/query', body);
       if (data.resultType === 'scalar' && Array.isArray(data.result)) {
         return [{ metric: {}, time: Number(data.result[0]), value: Number(data.result[1]) }];
       }
