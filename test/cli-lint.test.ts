@@ -113,14 +113,14 @@ test('bad input: each gets a clear message with file and line; other files are s
   assert.is(status, 2);
   const errors = Object.fromEntries(output.errors.map((e: any) => [e.file.replace(/^.*\//, ''), `${e.line ?? '-'} ${e.message}`]));
   assert.equal(errors, {
-    'binary.yaml': '- binary file (contains NUL bytes), not a manifest',
+    'binary.yaml': '1 binary file (NUL byte at line 1, column 5), not a manifest',
     'deep.yaml': '1 cannot parse: nesting exceeded maxDepth (100)',
     'duplicate-keys.yaml': '5 duplicated mapping key "name": Kubernetes refuses this; linted with the last value',
     'alias-bomb.yaml': '6 cannot parse: aliases expand to more than 100000 nodes (an alias bomb?): oomguard stops here, and Kubernetes (go-yaml) refuses excessive aliasing too',
     'malformed.yaml': '9 cannot parse: deficient indentation',
     'tabs.yaml': '4 cannot parse: tab characters must not be used in indentation',
     'file.yaml': '- no such file or folder',
-    'latin1.yaml': '- not valid UTF-8 text',
+    'latin1.yaml': '4 not valid UTF-8 text: byte 0xE9 at line 4, column 12 (save the file as UTF-8)',
   });
   const notes = Object.fromEntries(output.notes.map((n: any) => [n.file.replace(/^.*\//, ''), `${n.line ?? '-'} ${n.message}`]));
   assert.equal(notes, {

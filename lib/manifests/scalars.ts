@@ -40,8 +40,11 @@ HINT['.'.charCodeAt(0)] = 3;
 
 /** go-yaml v2's `yamlStyleFloat`, applied after `_` is removed. */
 const YAML_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-/** What Go's `strconv.ParseFloat` accepts from a text starting with `.`, the only kind that reaches it. */
-const DOT_FLOAT = /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/;
+/**
+ * What Go's `strconv.ParseFloat` accepts from a text starting with `.`, the only kind that reaches
+ * it unchanged: `_` may separate digits (`.5_0`).
+ */
+const DOT_FLOAT = /^\.[0-9]+(?:_[0-9]+)*(?:[eE][-+]?[0-9]+(?:_[0-9]+)*)?$/;
 const DIGITS = { 16: /^[0-9a-fA-F]+$/, 8: /^[0-7]+$/, 2: /^[01]+$/, 10: /^[0-9]+$/ } as const;
 
 let kind: ScalarKind = ScalarKind.String;
@@ -103,7 +106,7 @@ export function resolvePlain(text: string): unknown {
     }
   } else if (hint === 3 && DOT_FLOAT.test(text)) {
     kind = ScalarKind.Float;
-    return Number(text);
+    return Number(text.indexOf('_') < 0 ? text : text.replace(/_/g, ''));
   }
   kind = ScalarKind.String;
   return text;
