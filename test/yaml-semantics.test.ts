@@ -7,7 +7,7 @@
  * real go-yaml v2 and the two must agree.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -16,6 +16,7 @@ import { load } from 'js-yaml';
 import { parseManifests } from '../lib/manifests/documents';
 import { createLinter } from '../lib/engine/linter';
 import { lintText } from '../lib/engine/lint-text';
+import { fixText } from '../lib/fix/fixer';
 import { haveCapability, haveTool } from './helpers/tools';
 
 /** [plain scalar, go-yaml v2 (Kubernetes), js-yaml core schema]. */
@@ -98,6 +99,16 @@ test('merge keys reach the linter: <<: *base, inline <<: {...} and <<: [*a, *b] 
   assert.equal(RULES_OF(DEPLOYMENT('        "<<": {resources: {requests: {memory: 1Gi}, limits: {memory: 1Gi}}}\n')), ['8 memory-limit-missing']);
   // a finding about a merged value is placed on the merge key's line
   assert.equal(RULES_OF(DEPLOYMENT('        <<: {resources: {requests: {memory: 512Mi}, limits: {memory: 1Gi}}}\n')), ['10 memory-request-not-equal-limit']);
+});
+
+test('fix sees merged values too, and refuses to edit inside one, saying so', () => {
+  const text = readFileSync(join(__dirname, 'fixtures', 'yaml', 'merged-resources.yaml'), 'utf8');
+  const result = fixText(text, 'merged.yaml', createLinter());
+  assert.is(result.output, text);
+  assert.equal(result.errors, []);
+  assert.equal(result.unfixed.map(({ finding, reason }) => `${finding.line} ${finding.ruleId} ${finding.container}: ${reason}`), [
+    '14 memory-request-not-equal-limit a: fix not applied: spec.template.spec.containers[0] uses a YAML merge key (<<); add resources.requests.memory by hand',
+  ]);
 });
 
 test('YAML 1.1 numbers reach quantities: 1_073_741_824 is 1Gi, 0777 is 511 bytes', () => {
