@@ -38,6 +38,10 @@ for (const c of '+-0123456789') HINT[c.charCodeAt(0)] = 1;
 for (const c of 'yYnNtTfFoO~') HINT[c.charCodeAt(0)] = 2;
 HINT['.'.charCodeAt(0)] = 3;
 
+/** Characters an integer or float of go-yaml v2 can hold: digits, `_+-.`, hex digits, `xXoO`. */
+const NUMBER_CHAR = new Uint8Array(128);
+for (const c of '0123456789_+-.abcdefABCDEFxXoO') NUMBER_CHAR[c.charCodeAt(0)] = 1;
+
 /** go-yaml v2's `yamlStyleFloat`, applied after `_` is removed. */
 const YAML_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 /**
@@ -82,7 +86,7 @@ export function resolvePlain(text: string): unknown {
     kind = ScalarKind.String;
     return text;
   }
-  if (length <= 6) {
+  if (length <= 5) {
     const known = BY_SPELLING.get(text);
     if (known !== undefined) {
       kind = known === null ? ScalarKind.Null : typeof known === 'boolean' ? ScalarKind.Bool : ScalarKind.Float;
@@ -90,6 +94,15 @@ export function resolvePlain(text: string): unknown {
     }
   }
   if (hint === 1) {
+    // Most texts that start with a digit are quantities (`512Mi`, `100m`): a character no number
+    // can hold settles it before any regular expression runs.
+    for (let at = 1; at < length; at++) {
+      const next = text.charCodeAt(at);
+      if (next >= 128 || NUMBER_CHAR[next] === 0) {
+        kind = ScalarKind.String;
+        return text;
+      }
+    }
     const plain = text.indexOf('_') < 0 ? text : text.replace(/_/g, '');
     const integer = goInteger(plain);
     if (integer !== undefined) {
