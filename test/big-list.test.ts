@@ -25,10 +25,11 @@ test(`a ${ITEMS}-item List lints within 2x the time of the same items as separat
     const report = lintText(text, 'f.json', linter);
     return { ms: Number(process.hrtime.bigint() - start) / 1e6, report };
   };
-  time(documents); // warm up both paths
-  time(list);
-  const separate = time(documents);
-  const one = time(list);
+  // The fastest of three runs each: a slow spell of a shared machine (or a major collection) lands
+  // on one run, while a quadratic lookup (10x here before the change) slows every run.
+  const fastest = (text: string) => [time(text), time(text), time(text)].reduce((best, run) => (run.ms < best.ms ? run : best));
+  const separate = fastest(documents);
+  const one = fastest(list);
   assert.is(one.report.findings.length, separate.report.findings.length);
   assert.is(one.report.workloads, ITEMS);
   // item i is on line i + 2 of the List
