@@ -3,6 +3,7 @@
  * heap flags, probes and a share of mistakes (so findings are produced and printed, as in real use).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { load } from 'js-yaml';
 import { join } from 'node:path';
 
 const RUNTIMES = [
@@ -77,4 +78,21 @@ export function writeFleet(folder: string, files: number, perFile: number): stri
     paths.push(path);
   }
   return paths;
+}
+
+/**
+ * The same `items` Deployments twice: one List, a single document as `kubectl get deploy -A -o json`
+ * prints (one item a line here, ~800 bytes each, so 50,000 items are ~40 MB), and the same item
+ * lines as separate documents of one YAML stream. Returns [list, documents].
+ */
+export function writeList(folder: string, items: number): [string, string] {
+  mkdirSync(folder, { recursive: true });
+  const objects: unknown[] = [];
+  for (let item = 0; item < items; item++) objects.push(load(deployment(item)));
+  const list = join(folder, 'list.json');
+  const lines = objects.map((object) => JSON.stringify(object));
+  writeFileSync(list, `{"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": [\n${lines.join(',\n')}\n]}\n`);
+  const documents = join(folder, 'documents.yaml');
+  writeFileSync(documents, `${lines.join('\n---\n')}\n`);
+  return [list, documents];
 }

@@ -7,6 +7,9 @@
  *  3. lint of one small file vs a bare `node -e 0` (target: ≤ 3x), median of 15.
  *  4. cdk8s synth of 200 oomguard Deployments vs 200 cdk8s-plus Deployments (target: ≤ 1.2x).
  *  5. a Spectral ruleset with two of the same checks vs oomguard with all its rules, same 2,000 documents.
+ *  6. lint of one 50,000-item List (~40 MB of JSON, as `kubectl get deploy -A -o json` prints) vs the
+ *     same items as separate documents (target: ≤ 2x): a line lookup per finding must not walk the
+ *     items before it (issue #12: a 10 MB List took 264 s).
  *
  * Prints a table and writes bench/results/latest.json.
  */
@@ -14,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { writeFleet } from './fleet';
+import { writeFleet, writeList } from './fleet';
 
 const ROOT = join(__dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -101,6 +104,10 @@ function main(): void {
     const spectral = compare(Math.min(RUNS, 3), [CLI, 'lint', '--format', 'json', small], [join(DIST, 'bench', 'spectral-child.js'), small]);
     results.spectralVsOomguard = { oomguardMs: spectral.baselineMs, spectralMs: spectral.subjectMs, ratio: spectral.ratio, documents: 2000, note: 'Spectral with 2 rules vs oomguard with all rules' };
 
+    const [list, separate] = writeList(join(work, 'list'), 50_000);
+    const bigList = compare(Math.min(RUNS, 5), [CLI, 'lint', '--format', 'json', separate], [CLI, 'lint', '--format', 'json', list]);
+    results.listVsDocuments = { ...bigList, target: 2, items: 50_000 };
+
     const row = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
     const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
     console.log(`oomguard benchmarks: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}, median of ${RUNS} runs\n`);
@@ -111,6 +118,7 @@ function main(): void {
     const synth = results.cdk8sSynth as { subjectMs?: number; baselineMs?: number; ratio?: number; pairedRatio?: number; skipped?: string };
     if (synth.ratio !== undefined) row('cdk8s synth 200 oomguard vs cdk8s-plus', `${fmt(synth.subjectMs!)} vs ${fmt(synth.baselineMs!)}: paired ${synth.pairedRatio!.toFixed(2)}x (target ≤ 1.2x), ratio of medians ${synth.ratio.toFixed(2)}x`);
     else row('cdk8s synth', `skipped: ${synth.skipped}`);
+    row('lint a 50,000-item List vs 50,000 documents', `${fmt(bigList.subjectMs)} vs ${fmt(bigList.baselineMs)}: paired ${bigList.pairedRatio.toFixed(2)}x (target ≤ 2x), ratio of medians ${bigList.ratio.toFixed(2)}x`);
     row('Spectral (2 rules) vs oomguard (all), 2,000', `${fmt(spectral.subjectMs)} vs ${fmt(spectral.baselineMs)}: Spectral ${spectral.ratio.toFixed(1)}x slower`);
 
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });

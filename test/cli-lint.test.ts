@@ -113,24 +113,25 @@ test('bad input: each gets a clear message with file and line; other files are s
   assert.is(status, 2);
   const errors = Object.fromEntries(output.errors.map((e: any) => [e.file.replace(/^.*\//, ''), `${e.line ?? '-'} ${e.message}`]));
   assert.equal(errors, {
-    'binary.yaml': '- binary file (contains NUL bytes), not a manifest',
+    'binary.yaml': '1 binary file (NUL byte at line 1, column 5), not a manifest',
     'deep.yaml': '1 cannot parse: nesting exceeded maxDepth (100)',
-    'duplicate-keys.yaml': '5 cannot parse: duplicated mapping key "name"',
+    'duplicate-keys.yaml': '5 duplicated mapping key "name": Kubernetes refuses this; linted with the last value',
+    'alias-bomb.yaml': '6 cannot parse: aliases expand to more than 100000 nodes (an alias bomb?): oomguard stops here, and Kubernetes (go-yaml) refuses excessive aliasing too',
     'malformed.yaml': '9 cannot parse: deficient indentation',
     'tabs.yaml': '4 cannot parse: tab characters must not be used in indentation',
     'file.yaml': '- no such file or folder',
-    'latin1.yaml': '- not valid UTF-8 text',
+    'latin1.yaml': '4 not valid UTF-8 text: byte 0xE9 at line 4, column 12 (save the file as UTF-8)',
   });
   const notes = Object.fromEntries(output.notes.map((n: any) => [n.file.replace(/^.*\//, ''), `${n.line ?? '-'} ${n.message}`]));
   assert.equal(notes, {
-    'alias-bomb.yaml': '1 not a Kubernetes object (no apiVersion and kind): skipped',
     'ci-workflow.yml': '1 not a Kubernetes object (no apiVersion and kind): skipped',
     'empty.yaml': '- no documents: empty file',
   });
   // the good file is still reported
   assert.is(output.findings.filter((f: any) => f.ruleId === 'memory-request-not-equal-limit').length, 2);
-  // an alias bomb is parsed with shared references (no blow-up) and has nothing to check; unknown kinds neither
-  assert.is(output.summary.workloads, 1);
+  // the Pod with a repeated key is still linted (as Kubernetes would read it: named q); the alias bomb
+  // stops at its budget and unknown kinds have nothing to check
+  assert.is(output.summary.workloads, 2);
 });
 
 test('a FIFO named like a manifest is refused, not waited on', () => {
@@ -188,7 +189,7 @@ test('github: workflow annotations with escaped properties', () => {
   assert.match(result.stdout, /^::warning file=test\/fixtures\/rules\/probes-identical\/fail\.yaml,line=20,title=oomguard probes-identical::container "web" uses the same httpGet handler for liveness and readiness$/m);
   const bad = lint(['-f', 'github', join(BAD, 'duplicate-keys.yaml')]);
   assert.is(bad.status, 2);
-  assert.match(bad.stdout, /^::error file=.*duplicate-keys\.yaml,line=5,title=oomguard::cannot parse: duplicated mapping key "name"$/m);
+  assert.match(bad.stdout, /^::error file=.*duplicate-keys\.yaml,line=5,title=oomguard::duplicated mapping key "name": Kubernetes refuses this; linted with the last value$/m);
 });
 
 test('config: found upward, severities (off and opt-in), sizing, ignore globs; invalid config exits 2 naming the path', () => {

@@ -30,12 +30,33 @@ if (present) {
       if (!lineCounts.has(finding.file)) lineCounts.set(finding.file, readFileSync(join(CORPUS, finding.file), 'utf8').split('\n').length);
       assert.ok(Number.isInteger(finding.line) && finding.line >= 1 && finding.line <= lineCounts.get(finding.file)!, `${finding.file}:${finding.line}`);
     }
+    const refused = 'Kubernetes refuses this; linted with the last value';
     assert.equal(output.errors.map((e: any) => `${e.file}:${e.line} ${e.message}`), [
-      'kubernetes__examples/_archived/openshift-origin/etcd-controller.yaml:12 cannot parse: duplicated mapping key "selector"',
-      'kubernetes__examples/_archived/openshift-origin/openshift-controller.yaml:12 cannot parse: duplicated mapping key "selector"',
-      'spring-petclinic__spring-petclinic-cloud/k8s/customers-service-deployment.yaml:62 cannot parse: duplicated mapping key "resources"',
-      'spring-petclinic__spring-petclinic-cloud/k8s/vets-service-deployment.yaml:61 cannot parse: duplicated mapping key "resources"',
-      'spring-petclinic__spring-petclinic-cloud/k8s/visits-service-deployment.yaml:61 cannot parse: duplicated mapping key "resources"',
+      `kubernetes__examples/_archived/openshift-origin/etcd-controller.yaml:12 duplicated mapping key "selector": ${refused}`,
+      `kubernetes__examples/_archived/openshift-origin/openshift-controller.yaml:12 duplicated mapping key "selector": ${refused}`,
+      `spring-petclinic__spring-petclinic-cloud/k8s/customers-service-deployment.yaml:62 duplicated mapping key "resources": ${refused}`,
+      `spring-petclinic__spring-petclinic-cloud/k8s/vets-service-deployment.yaml:61 duplicated mapping key "resources": ${refused}`,
+      `spring-petclinic__spring-petclinic-cloud/k8s/visits-service-deployment.yaml:61 duplicated mapping key "resources": ${refused}`,
+    ]);
+  });
+
+  test('Spring Petclinic: a repeated key is an error, and the JVM services are linted with the value Kubernetes reads (the last resources: {})', () => {
+    const files = ['customers', 'vets', 'visits'].map((name) => `spring-petclinic__spring-petclinic-cloud/k8s/${name}-service-deployment.yaml`);
+    const { status, output } = lintJson(files);
+    assert.is(status, 2);
+    assert.equal(output.errors.map((e: any) => `${e.file.replace(/^.*\//, '')}:${e.line}`), ['customers-service-deployment.yaml:62', 'vets-service-deployment.yaml:61', 'visits-service-deployment.yaml:61']);
+    // The last `resources: {}` wins (go-yaml v2 overwrites a repeated key), so no memory limit is set;
+    // the image is a Spring Boot JVM service with no heap flag.
+    assert.equal(output.findings.map((f: any) => `${f.file.replace(/^.*\//, '')}:${f.line} ${f.ruleId} ${f.container}`), [
+      'customers-service-deployment.yaml:22 memory-limit-missing customers-service',
+      'customers-service-deployment.yaml:22 jvm-heap-unset customers-service',
+      'customers-service-deployment.yaml:25 startup-probe-missing customers-service',
+      'vets-service-deployment.yaml:21 memory-limit-missing vets-service',
+      'vets-service-deployment.yaml:21 jvm-heap-unset vets-service',
+      'vets-service-deployment.yaml:24 startup-probe-missing vets-service',
+      'visits-service-deployment.yaml:21 memory-limit-missing visits-service',
+      'visits-service-deployment.yaml:21 jvm-heap-unset visits-service',
+      'visits-service-deployment.yaml:24 startup-probe-missing visits-service',
     ]);
   });
 

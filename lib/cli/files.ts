@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { MAX_INPUT_BYTES, STDIN, readBounded } from './bounded-read';
+import { describeUndecodable } from '../manifests/encoding';
 import { UsageError } from './usage';
 
 export const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
@@ -113,16 +114,15 @@ export function ignoredNotice(command: string, ignored: { readonly file: string;
 
 export type ReadResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly message: string; readonly line?: number };
 
-/** Whether bytes look like a binary file: a NUL byte in the first 8 KiB (the heuristic git and grep use). */
-function looksBinary(buffer: Buffer): boolean {
-  return buffer.subarray(0, 8192).includes(0);
-}
-
 export function decodeManifest(buffer: Buffer): ReadResult {
   if (buffer.length > MAX_FILE_BYTES) return { ok: false, message: `file is ${buffer.length} bytes, over the ${MAX_FILE_BYTES}-byte limit for a manifest` };
-  if (looksBinary(buffer)) return { ok: false, message: 'binary file (contains NUL bytes), not a manifest' };
   // isUtf8 is a native check; decoding with a fatal TextDecoder costs a second copy of every file.
-  if (!isUtf8(buffer)) return { ok: false, message: 'not valid UTF-8 text' };
+  // Only a file that fails it (or has a NUL in its first 8 KiB: a binary file) is looked at byte by
+  // byte, to say what it is (UTF-16, binary, not UTF-8) and where the first bad byte is.
+  if (!isUtf8(buffer) || buffer.subarray(0, 8192).includes(0)) {
+    const problem = describeUndecodable(buffer);
+    if (problem) return { ok: false, message: problem.message, ...(problem.line ? { line: problem.line } : {}) };
+  }
   const text = buffer.toString('utf8');
   return { ok: true, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
 }

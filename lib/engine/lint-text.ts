@@ -40,6 +40,9 @@ export function lintText(text: string, file: string, linter: Linter): FileReport
     const { message, line } = parsed.problem;
     return { file, findings: [], errors: [{ file, message: `cannot parse: ${message}`, ...(line ? { line } : {}) }], notes: [], documents: 0, workloads: 0, containers: 0 };
   }
+  // A repeated key is an error (Kubernetes refuses the object), yet the documents are linted with
+  // the value Kubernetes would otherwise see, so that one pass reports everything.
+  const errors: InputError[] = parsed.problems.map(({ message, line }) => ({ file, message: `${message}: Kubernetes refuses this; linted with the last value`, ...(line ? { line } : {}) }));
   const findings: LocatedFinding[] = [];
   const notes: Note[] = [];
   let workloads = 0;
@@ -60,6 +63,6 @@ export function lintText(text: string, file: string, linter: Linter): FileReport
   }
   findings.sort((a, b) => a.document - b.document || a.line - b.line);
   if (documents === 0) notes.push({ file, message: 'no documents: empty file' });
-  return { file, findings, errors: [], notes, documents, workloads, containers };
+  return { file, findings, errors, notes, documents, workloads, containers };
 }
 

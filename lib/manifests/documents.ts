@@ -4,9 +4,9 @@
  * values, and a path is located only when a finding needs its line, so the common case (no finding)
  * costs one parse and nothing more. Pure: takes text, returns data.
  */
-import { EVENT_ID, constructFromEvents, parseEvents, type Event } from 'js-yaml';
+import { EVENT_ID, parseEvents } from 'js-yaml';
 import type { JsonPath } from '../core/workload';
-import { recordAndConstruct } from './construct';
+import { YamlProblem, recordAndConstruct, type Constructed } from './construct';
 import { EventTable } from './event-table';
 
 export interface ManifestDocument {
@@ -27,28 +27,51 @@ export interface ParseProblem {
 }
 
 export type ParsedFile =
-  | { readonly ok: true; readonly documents: readonly ManifestDocument[] }
+  | {
+      readonly ok: true;
+      readonly documents: readonly ManifestDocument[];
+      /**
+       * Problems Kubernetes refuses the file for that still leave every document readable (a repeated
+       * key: its last value is kept, as a non-strict reader sees it); the documents are still linted.
+       */
+      readonly problems: readonly ParseProblem[];
+    }
   | { readonly ok: false; readonly problem: ParseProblem };
 
 /**
  * Limits that keep hostile input (alias bombs, deep nesting) from costing more than a real manifest:
  * 100 levels is js-yaml's own default depth and far beyond any Kubernetes object (a CronJob's
- * container env var sits at depth 12); 1000 aliases per document is more than any manifest in the
- * shared corpus uses (none uses one) while a "billion laughs" document needs far more.
+ * container env var sits at depth 12). Aliases may add at most 100,000 nodes to a file (or as many
+ * as the file has events, for a larger file): a 1 KB "billion laughs" adds 2^30, while the shared
+ * corpus's 200 manifests use no alias at all and a hand-written anchor for a block of env vars adds
+ * tens. go-yaml v2, which Kubernetes uses, has a rule of the same kind ("excessive aliasing": past
+ * 400,000 decoded nodes at most 99% of them from aliases, then less).
  */
-export const PARSE_LIMITS = { maxDepth: 100, maxAliases: 1000 } as const;
+export const PARSE_LIMITS = { maxDepth: 100, maxAliasNodes: 100_000 } as const;
 
-/** Lazily built table of line starts, for offset-to-line lookups. */
+/**
+ * Lazily built table of line starts, for offset-to-line lookups. A line ends at LF, CRLF or a lone
+ * CR (YAML's line breaks; js-yaml reads a CR-only file as lines too).
+ */
 class LineIndex {
   private starts: number[] | undefined;
   constructor(private readonly text: string) {}
-  lineAt(offset: number): number {
-    if (!this.starts) {
-      const starts = [0];
-      for (let at = this.text.indexOf('\n'); at >= 0; at = this.text.indexOf('\n', at + 1)) starts.push(at + 1);
-      this.starts = starts;
+  private build(): number[] {
+    const text = this.text;
+    const starts = [0];
+    if (text.indexOf('\r') < 0) {
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+    } else {
+      for (let at = 0; at < text.length; at++) {
+        const code = text.charCodeAt(at);
+        if (code === 10) starts.push(at + 1);
+        else if (code === 13 && text.charCodeAt(at + 1) !== 10) starts.push(at + 1);
+      }
     }
-    const starts = this.starts;
+    return starts;
+  }
+  lineAt(offset: number): number {
+    const starts = (this.starts ??= this.build());
     let low = 0;
     let high = starts.length - 1;
     while (low < high) {
@@ -58,14 +81,16 @@ class LineIndex {
     }
     return low + 1;
   }
+  /** 1-based line and column of an offset. */
+  position(offset: number): { line: number; column: number } {
+    const line = this.lineAt(offset);
+    return { line, column: offset - this.starts![line - 1] + 1 };
+  }
 }
 
 /** The text and event table of one file, shared by its documents. */
 class Source {
-  readonly lines: LineIndex;
-  constructor(readonly text: string, readonly table: EventTable) {
-    this.lines = new LineIndex(text);
-  }
+  constructor(readonly text: string, readonly table: EventTable, readonly lines: LineIndex) {}
 }
 
 // A class rather than an object literal with closures: V8 builds these on its fast path, which
@@ -84,22 +109,18 @@ class Document implements ManifestDocument {
   }
 }
 
-function problemOf(error: unknown, text: string): ParseProblem {
-  const mark = (error as { mark?: { line: number; column: number; position: number } }).mark;
-  let reason = (error as { reason?: string }).reason ?? (error instanceof Error ? error.message : String(error));
+function problemOf(error: unknown, lines: LineIndex): ParseProblem {
+  if (error instanceof YamlProblem) return { message: error.message, ...lines.position(error.offset) };
+  const mark = (error as { mark?: { position: number } }).mark;
+  const reason = (error as { reason?: string }).reason ?? (error instanceof Error ? error.message : String(error));
   if (!mark) return { message: reason };
-  if (reason === 'duplicated mapping key') {
-    // Name the key: Kubernetes (sigs.k8s.io/yaml) rejects the object the same way, and the line alone
-    // makes the reader hunt for which key it was.
-    const key = /^\s*["']?([^"':\n]+)["']?\s*:/.exec(text.slice(mark.position, mark.position + 256));
-    if (key) reason = `duplicated mapping key "${key[1].trim()}"`;
-  }
-  return { message: reason, line: mark.line + 1, column: mark.column + 1 };
+  return { message: reason, ...lines.position(mark.position) };
 }
 
 /**
- * Parse every document of a YAML or JSON text. Any syntax error, duplicate key or limit exceeded
- * fails the whole file with the line of the problem.
+ * Parse every document of a YAML or JSON text, read as Kubernetes reads it (./construct.ts). A syntax
+ * error, an unknown anchor or a limit exceeded fails the whole file with the line of the problem; a
+ * repeated key is a problem beside the documents.
  */
 export interface ParseOptions {
   /**
@@ -111,30 +132,27 @@ export interface ParseOptions {
 }
 
 export function parseManifests(text: string, filename?: string, options: ParseOptions = {}): ParsedFile {
+  const lines = new LineIndex(text);
   let table: EventTable;
-  let values: unknown[];
+  let built: Constructed;
   try {
     const events = parseEvents(text, { maxDepth: PARSE_LIMITS.maxDepth, ...(filename ? { filename } : {}) });
     table = new EventTable(events.length, options.shareArrays === true);
-    const built = recordAndConstruct(events, text, table);
-    values = built.values;
-    if (built.resumeAt >= 0) {
-      const rest = constructFromEvents(events.slice(built.resumeAt) as Event[], { source: text, maxAliases: PARSE_LIMITS.maxAliases, ...(filename ? { filename } : {}) });
-      values = values.concat(rest);
-    }
+    built = recordAndConstruct(events, text, table, PARSE_LIMITS.maxAliasNodes);
   } catch (error) {
-    return { ok: false, problem: problemOf(error, text) };
+    return { ok: false, problem: problemOf(error, lines) };
   }
-  const source = new Source(text, table);
+  const source = new Source(text, table, lines);
   const documents: ManifestDocument[] = [];
   let index = 0;
   for (let at = 0; at < table.size; at++) {
     if (table.type[at] !== EVENT_ID.DOCUMENT) continue;
     const root = at + 1;
     const hasRoot = root < table.size && table.type[root] !== EVENT_ID.POP;
-    documents.push(new Document(source, index, values[index], hasRoot ? root : -1));
+    documents.push(new Document(source, index, built.values[index], hasRoot ? root : -1));
     index++;
     at = table.next[at] - 1;
   }
-  return { ok: true, documents };
+  if (built.problems.length > 0) table.lastKeyWins = true;
+  return { ok: true, documents, problems: built.problems.map((problem) => problemOf(problem, lines)) };
 }

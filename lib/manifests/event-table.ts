@@ -64,6 +64,8 @@ export class EventTable {
   readonly valueStart: Int32Array;
   /** Scalars with escapes or folding, decoded on demand. */
   readonly slow = new Map<number, ScalarEvent>();
+  /** Set when the file repeats a key: a lookup then reads the last of the repeated keys. */
+  lastKeyWins = false;
   /** Indexes of the collections recorded but not yet closed. */
   private readonly open: number[] = [];
   /** The lease of the shared arrays this table reads, or 0 for arrays of its own. */
@@ -132,6 +134,26 @@ export class EventTable {
     return event !== undefined && getScalarValue(text, event) === name;
   }
 
+  /**
+   * Per sequence walked past its first items: the event index of each item, so that finding item i
+   * of a 50,000-item List is one lookup, not a walk over the i items before it (which made a line
+   * lookup per finding quadratic in the size of the List).
+   */
+  private itemIndexes: Map<number, Int32Array> | undefined;
+
+  private itemsOf(sequence: number): Int32Array {
+    let items = (this.itemIndexes ??= new Map()).get(sequence);
+    if (items === undefined) {
+      let count = 0;
+      for (let at = sequence + 1; at < this.size && this.type[at] !== POP; at = this.next[at]) count++;
+      items = new Int32Array(count);
+      let item = 0;
+      for (let at = sequence + 1; at < this.size && this.type[at] !== POP; at = this.next[at]) items[item++] = at;
+      this.itemIndexes.set(sequence, items);
+    }
+    return items;
+  }
+
   /** Walk `path` from the node at `root`; the offset of the deepest node reached (a key, for mapping entries). */
   locate(text: string, root: number, path: JsonPath): number {
     this.assertCurrent();
@@ -143,21 +165,35 @@ export class EventTable {
         const name = String(segment);
         let at = node + 1;
         let found = -1;
+        let mergeKey = -1;
         while (at < this.size && this.type[at] !== POP) {
           const valueIndex = this.next[at];
-          if (this.type[at] === SCALAR && this.keyEquals(text, at, name)) {
-            found = valueIndex;
-            offset = this.start[at];
-            break;
+          if (this.type[at] === SCALAR) {
+            if (this.keyEquals(text, at, name)) {
+              found = valueIndex;
+              offset = this.start[at];
+              // A repeated key: Kubernetes reads the last one (construct.ts), so the line is the last one's.
+              if (!this.lastKeyWins) break;
+            } else if (mergeKey < 0 && this.keyEquals(text, at, '<<')) {
+              mergeKey = at;
+            }
           }
           at = valueIndex < this.size ? this.next[valueIndex] : this.size;
         }
+        // A key brought in by a merge (`<<: *base`) is on the line of the merge key.
+        if (found < 0 && mergeKey >= 0) return this.start[mergeKey];
         if (found < 0 || found >= this.size) return offset;
         node = found;
       } else if (type === SEQUENCE && typeof segment === 'number') {
         let at = node + 1;
-        for (let item = 0; item < segment && at < this.size && this.type[at] !== POP; item++) at = this.next[at];
-        if (at >= this.size || this.type[at] === POP) return offset;
+        if (segment < 8) {
+          for (let item = 0; item < segment && at < this.size && this.type[at] !== POP; item++) at = this.next[at];
+          if (at >= this.size || this.type[at] === POP) return offset;
+        } else {
+          const items = this.itemsOf(node);
+          if (segment >= items.length) return offset;
+          at = items[segment];
+        }
         node = at;
         offset = this.start[at];
       } else {

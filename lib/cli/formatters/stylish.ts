@@ -20,7 +20,8 @@ export function createStylishFormatter({ out, color }: FormatterOptions): Format
       out(`${rows.join('\n')}\n\n`);
     },
     end(summary) {
-      for (const error of summary.inputErrors) out(`${pc.underline(error.file)}\n     ${pc.red('error')}    ${error.message}\n\n`);
+      // An input error carries its line when it has one (a parse error, a bad byte), like a finding.
+      for (const error of summary.inputErrors) out(`${pc.underline(error.file)}\n  ${String(error.line ?? '-').padStart(4)}  ${pc.red('error')}    ${error.message}\n\n`);
       const problems = summary.errorCount + summary.warningCount + summary.infoCount;
       const unreadable = summary.inputErrors.length;
       if (problems === 0 && unreadable === 0) {
