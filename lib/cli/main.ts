@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   measure: { summary: 'run a command and report its peak memory and the recommended limit', load: () => require('./commands/measure') },
   verify: { summary: 'run a command under a real memory limit and classify how it ends', load: () => require('./commands/verify') },
   diagnose: { summary: 'explain terminated containers from kubectl or docker JSON', load: () => require('./commands/diagnose') },
+  webhook: { summary: 'admission webhook: serve it, or print the manifests that run it', load: () => require('./commands/webhook') },
 };
 
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
