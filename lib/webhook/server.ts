@@ -111,8 +111,10 @@ export async function startWebhook(options: ServeOptions): Promise<WebhookServer
     connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs ?? 5000),
     maxHeaderSize: 16 * 1024,
   });
-  server.on('tlsClientError', (error) => {
-    metrics.requestErrors.inc({ reason: 'tls' });
+  server.on('tlsClientError', (error, socket) => {
+    // With a listener, Node leaves the socket open: a client that never finishes its handshake would stay.
+    socket.destroy();
+    metrics.requestErrors.inc({ reason: (error as NodeJS.ErrnoException).code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'tls-timeout' : 'tls' });
     logger.log('debug', 'TLS handshake failed', { error: error.message });
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
