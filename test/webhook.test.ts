@@ -398,6 +398,29 @@ server('a 10 MB body is refused with 413, by Content-Length or by counting a chu
   assert.is((await validate(admissionReview(overcommitted()))).json.response.allowed, false, 'still answering');
 });
 
+server('hostile reviews: made-up kinds do not grow the metrics, deep nesting and odd fields do not crash', async () => {
+  for (let index = 0; index < 50; index++) {
+    const object = { apiVersion: 'example.com/v1', kind: `Kind${index}`, metadata: { name: 'x' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx', resources: { limits: { memory: '1Gi' } } }] } } } };
+    const reply = await validate(admissionReview(object));
+    assert.is(reply.status, 200);
+  }
+  const series = (await context.server.metrics.registry.getSingleMetricAsString('oomguard_webhook_reviews_total')).split('\n').filter((line) => line.startsWith('oomguard_webhook_reviews_total{'));
+  assert.not.ok(series.some((line) => /kind="Kind\d+"/.test(line)), 'made-up kinds are labelled "other"');
+  assert.ok(series.some((line) => line.includes('kind="other"')));
+  const deep = admissionReview(overcommitted()) as { request: { object: Record<string, any> } };
+  deep.request.object.spec.template.spec.containers[0].args = '__DEEP__';
+  // Written as text: JSON.stringify itself cannot go 100,000 levels deep.
+  const text = JSON.stringify(deep).replace('"__DEEP__"', `${'['.repeat(100_000)}"bottom"${']'.repeat(100_000)}`);
+  const deepReply = await call(context.server.port, context.pki.ca, '/validate', undefined, { raw: text });
+  assert.ok(deepReply.status === 200 || deepReply.status === 500, String(deepReply.status));
+  const mutated = await call(context.server.port, context.pki.ca, '/mutate/namespace', undefined, { raw: text });
+  assert.ok(mutated.status === 200 || mutated.status === 500, String(mutated.status));
+  const odd = admissionReview(overcommitted()) as { request: Record<string, any> };
+  Object.assign(odd.request, { operation: 42, namespace: { a: 1 }, kind: 'Deployment', dryRun: 'yes' });
+  assert.is((await validate(odd)).status, 200);
+  assert.is((await validate(admissionReview(overcommitted()))).json.response.allowed, false, 'still answering');
+});
+
 /** Open a TLS connection, send `first`, then nothing: how long until the server closes it, and what it said. */
 function slowClient(first: string, rest?: { every: number; text: string }): Promise<{ ms: number; said: string }> {
   return new Promise((resolve, reject) => {

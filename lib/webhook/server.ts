@@ -77,6 +77,21 @@ type Endpoint = 'validate' | 'mutate' | 'mutate-namespace';
 
 const ENDPOINTS: Record<string, Endpoint> = { '/validate': 'validate', '/mutate': 'mutate', '/mutate/namespace': 'mutate-namespace' };
 
+/**
+ * Label values taken from a request are bounded: anyone who can reach the Service can send any kind,
+ * and every new label value is a new time series kept for the life of the process.
+ */
+const KNOWN_KINDS = new Set(['Pod', 'PodTemplate', 'ReplicationController', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Rollout']);
+const KNOWN_OPERATIONS = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']);
+
+function kindLabel(kind: unknown): string {
+  return typeof kind === 'string' && KNOWN_KINDS.has(kind) ? kind : 'other';
+}
+
+function operationLabel(operation: unknown): string {
+  return typeof operation === 'string' && KNOWN_OPERATIONS.has(operation) ? operation : 'other';
+}
+
 function sendJson(response: ServerResponse, status: number, body: unknown, close = false): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(close ? { connection: 'close' } : {}) });
@@ -182,7 +197,7 @@ export async function startWebhook(options: ServeOptions): Promise<WebhookServer
     sendJson(response, 200, reviewOf(outcome.response));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.duration.observe({ endpoint }, seconds);
-    metrics.reviews.inc({ endpoint, operation: String(request.operation ?? ''), kind: String(request.kind?.kind ?? ''), verdict: outcome.verdict, dry_run: request.dryRun === true ? 'true' : 'false' });
+    metrics.reviews.inc({ endpoint, operation: operationLabel(request.operation), kind: kindLabel(request.kind?.kind), verdict: outcome.verdict, dry_run: request.dryRun === true ? 'true' : 'false' });
     for (const finding of outcome.findings) metrics.findings.inc({ rule: finding.ruleId, severity: finding.severity, action: finding.action });
     logOutcome(endpoint, request, outcome, seconds * 1000);
   }
