@@ -22,6 +22,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { buildDeployment } from '../lib/generate/deployment';
+import { parseQuantity } from '../lib/core/quantity';
+import { MemoryCgroup, findCgroupParent } from '../lib/lab/cgroup';
+import { webhookManifests } from '../lib/webhook/manifests';
 import { admissionReview, issueLeaf, makePki, type Pki } from './admission';
 
 const ROOT = join(__dirname, '..', '..');
@@ -309,8 +312,39 @@ async function load(name: string, count: number, server: { pid: number; port: nu
   };
 }
 
-async function startServer(pki: Pki, config: string): Promise<{ child: ChildProcess; pid: number; port: number }> {
-  const child = spawn(process.execPath, [CLI, 'webhook', 'serve', '--tls-cert', pki.cert, '--tls-key', pki.key, '--config', config, '--address', HOST, '--port', '0', '--poll-interval', '200'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** The memory limit and NODE_OPTIONS `oomguard webhook manifests` gives the server's container. */
+function deployedSizing(): { limitBytes: number; nodeOptions: string; limit: string } {
+  const deployment = webhookManifests({ image: 'bench' }).find((object) => object.kind === 'Deployment') as Record<string, any>;
+  const container = deployment.spec.template.spec.containers[0];
+  const limit = String(container.resources.limits.memory);
+  const parsed = parseQuantity(limit);
+  if (!parsed.ok) throw new Error(`manifests limit ${limit}`);
+  return { limitBytes: parsed.bytes, limit, nodeOptions: container.env.find((entry: { name: string }) => entry.name === 'NODE_OPTIONS').value };
+}
+
+type Group = { peakBytes(): number | undefined; oomKills(): number | undefined; destroy(): Promise<void> } | undefined;
+
+/**
+ * The server as the Deployment runs it: the manifests' NODE_OPTIONS, inside a real memory cgroup with
+ * the manifests' limit when this machine lets us make one (root, cgroup v1 or v2), so the run shows
+ * whether that limit holds under load. Without one it runs unconfined and says so.
+ */
+async function startServer(pki: Pki, config: string): Promise<{ child: ChildProcess; pid: number; port: number; group: Group; cgroup: string }> {
+  const sizing = deployedSizing();
+  const command = [process.execPath, CLI, 'webhook', 'serve', '--tls-cert', pki.cert, '--tls-key', pki.key, '--config', config, '--address', HOST, '--port', '0', '--poll-interval', '200'];
+  let group: (Group & { wrap(command: readonly string[]): { file: string; args: readonly string[] } }) | undefined;
+  let cgroup = '';
+  const parent = findCgroupParent();
+  if (parent.ok) {
+    try {
+      group = MemoryCgroup.create(parent.parent, sizing.limitBytes);
+      cgroup = `limit ${sizing.limit} (cgroup v${parent.parent.version}), NODE_OPTIONS=${sizing.nodeOptions}`;
+    } catch (error) {
+      cgroup = `unconfined: ${(error as Error).message}`;
+    }
+  } else cgroup = `unconfined: ${parent.problem}`;
+  const wrapped = group ? group.wrap(command) : { file: command[0], args: command.slice(1) };
+  const child = spawn(wrapped.file, [...wrapped.args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: sizing.nodeOptions } });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
@@ -327,7 +361,7 @@ async function startServer(pki: Pki, config: string): Promise<{ child: ChildProc
   // Keep draining its log so a full pipe never stalls it; keep the reload lines for the report.
   child.stdout!.removeAllListeners('data');
   child.stdout!.on('data', () => undefined);
-  return { child, pid: child.pid!, port };
+  return { child, pid: child.pid!, port, group, cgroup };
 }
 
 /**
@@ -434,6 +468,12 @@ async function main(): Promise<void> {
     server.child.kill('SIGTERM');
     await new Promise((resolve) => server.child.once('exit', resolve));
   }
+  const memory = {
+    setting: server.cgroup,
+    cgroupPeakMiB: server.group?.peakBytes() === undefined ? null : Math.round((server.group.peakBytes()! / MIB) * 10) / 10,
+    oomKills: server.group?.oomKills() ?? null,
+  };
+  await server.group?.destroy();
 
   const lint = lintPerObject(typicalDeployment(), 20_000);
   const local = inProcess(typicalDeployment());
@@ -444,6 +484,7 @@ async function main(): Promise<void> {
     reviews: REVIEWS,
     concurrency: CONCURRENCY,
     phases,
+    memory,
     costPerReview: {
       webhookCpuMs: validate.cpuMsPerReview,
       lintPerObjectMs: lint.perObjectMs,
@@ -455,10 +496,10 @@ async function main(): Promise<void> {
     targets: { p99Ms: 10, errors: 0 },
   };
   const table = phases.map((phase) => `${phase.name.padEnd(30)} ${String(phase.reviews).padStart(6)} ${String(phase.throughput).padStart(6)}/s  p50 ${String(phase.p50Ms).padStart(6)} ms  p99 ${String(phase.p99Ms).padStart(6)} ms  max ${String(phase.maxMs).padStart(7)} ms  errors ${phase.errors}/${phase.wrongAnswers}  server p99 ≤${phase.serverP99Ms} ms  cpu ${phase.cpuMsPerReview} ms/review  rss ${phase.rssStartMiB}→${phase.rssEndMiB} MiB (peak ${phase.rssPeakMiB})  load ${phase.loadAverage.join('→')}${phase.events ? `  ${JSON.stringify(phase.events)}` : ''}`);
-  process.stdout.write(`${table.join('\n')}\ncost per review: webhook ${results.costPerReview.webhookCpuMs} ms CPU vs lint ${lint.perObjectMs} ms per object (${results.costPerReview.ratio}x)\nin process: review ${local.reviewMs} ms (JSON.parse + validate), mutate ${local.mutateMs} ms, lintWorkload ${local.lintMs} ms; heap after GC per 20,000 reviews ${local.heapAfterGcKiB.join(', ')} KiB\n`);
+  process.stdout.write(`${table.join('\n')}\ncost per review: webhook ${results.costPerReview.webhookCpuMs} ms CPU vs lint ${lint.perObjectMs} ms per object (${results.costPerReview.ratio}x)\nserver memory: ${memory.setting}; cgroup peak ${memory.cgroupPeakMiB} MiB, OOM kills ${memory.oomKills}\nin process: review ${local.reviewMs} ms (JSON.parse + validate), mutate ${local.mutateMs} ms, lintWorkload ${local.lintMs} ms; heap after GC per 20,000 reviews ${local.heapAfterGcKiB.join(', ')} KiB\n`);
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', 'webhook.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const failed = phases.some((phase) => (phase.errors > 0 || phase.wrongAnswers > 0));
+  const failed = phases.some((phase) => phase.errors > 0 || phase.wrongAnswers > 0) || (memory.oomKills ?? 0) > 0;
   if (failed) process.exitCode = 1;
 }
 
