@@ -184,6 +184,7 @@ serve('SIGTERM: new connections are refused, the review in flight is answered, t
     socket.write(body.slice(half));
     await closed;
     assert.match(answer, /^HTTP\/1\.1 200/);
+    assert.match(answer, /\r\nconnection: close\r\n/i, 'the client is told not to reuse the connection');
     const review = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
     assert.is(review.response.allowed, false);
     assert.match(review.response.status.message, '[memory-request-not-equal-limit]');

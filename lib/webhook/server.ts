@@ -194,7 +194,8 @@ export async function startWebhook(options: ServeOptions): Promise<WebhookServer
       sendStatus(response, 500, `internal error: ${(error as Error).message}`);
       return;
     }
-    sendJson(response, 200, reviewOf(outcome.response));
+    // While shutting down, the answer says `connection: close`, so the client sends nothing more on this connection.
+    sendJson(response, 200, reviewOf(outcome.response), closing);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.duration.observe({ endpoint }, seconds);
     metrics.reviews.inc({ endpoint, operation: operationLabel(request.operation), kind: kindLabel(request.kind?.kind), verdict: outcome.verdict, dry_run: request.dryRun === true ? 'true' : 'false' });
