@@ -80,8 +80,9 @@ export interface ReviewOutcome {
 }
 
 /**
- * Warnings: Kubernetes asks for short ones and drops what goes past its budget (4 KiB in all, each
- * truncated at 256 characters by kubectl's printer in practice); keep each within 256 and at most 16.
+ * Warnings: "Warning messages over 256 characters and large numbers of warnings may be truncated"
+ * (kubernetes.io, Dynamic Admission Control, Response). Each is kept within 256 characters, and at
+ * most 16 are sent, the last saying how many more there were.
  */
 const MAX_WARNING = 256;
 const MAX_WARNINGS = 16;
