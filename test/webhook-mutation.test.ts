@@ -55,6 +55,12 @@ test('a native sidecar and an init container are patched where they are', () => 
   assert.equal(linter.lintDocument(result).filter((finding) => MUTATING_RULES.has(finding.ruleId)), []);
 });
 
+test('an env that is null is replaced by a list, not appended to', () => {
+  const object = pod({ containers: [{ name: 'web', image: 'node:20', ...probes, env: null, resources: { limits: { memory: '512Mi' } } }] });
+  const { plan } = apply(object);
+  assert.equal(plan.patch, [{ op: 'replace', path: '/spec/containers/0/env', value: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=412' }] }]);
+});
+
 test('no limit, no heap flag: nothing to compute it from', () => {
   const object = pod({ containers: [{ name: 'web', image: 'node:20', ...probes }] });
   const plan = planMutation(object, linter, DEFAULT_SIZING);
