@@ -76,7 +76,7 @@ manifests('Deployment: 2 replicas spread over nodes, PDB, HTTPS probes on differ
   assert.is(pdb.spec.minAvailable, 1);
   assert.equal(pdb.spec.selector.matchLabels, deployment.spec.selector.matchLabels);
   // The Secret cert-manager writes is the one mounted.
-  const serving = byKind('Certificate').find((certificate) => !certificate.spec.isCA);
+  const serving = byKind('Certificate').find((certificate) => !certificate.spec.isCA)!;
   assert.is(pod.volumes.find((volume: any) => volume.name === 'tls').secret.secretName, serving.spec.secretName);
   assert.equal(serving.spec.dnsNames, ['oomguard-webhook.platform-oomguard.svc', 'oomguard-webhook.platform-oomguard.svc.cluster.local']);
   const [service] = byKind('Service');

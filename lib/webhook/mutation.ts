@@ -11,7 +11,7 @@
 import type { Container, JsonPath } from '../core/workload';
 import { extractWorkloads } from '../core/workload';
 import { containerContext } from '../engine/context';
-import type { Finding, Linter } from '../engine/linter';
+import type { Linter } from '../engine/linter';
 import { PROFILES, type RuntimeId } from '../runtimes';
 import { mergeOptions } from '../runtimes/options';
 import type { EnvSetting } from '../runtimes/types';
@@ -205,7 +205,7 @@ const MAX_ROUNDS = 4;
  * (a fix can uncover the next, or two fixes may touch one variable), until nothing mutating is left.
  * Every operation applies to the object as the previous ones left it, as RFC 6902 requires.
  */
-export function planMutation(object: unknown, linter: Linter, sizing: SizingConfig, initialFindings?: readonly Finding[]): MutationPlan {
+export function planMutation(object: unknown, linter: Linter, sizing: SizingConfig): MutationPlan {
   const out = { patch: [] as PatchOperation[], changes: [] as AppliedChange[], warnings: [] as string[] };
   let current: Obj | undefined; // the working copy, made on the first edit
   const warned = new Set<string>();
@@ -214,7 +214,7 @@ export function planMutation(object: unknown, linter: Linter, sizing: SizingConf
     const workloads = extractWorkloads(subject);
     let changed = false;
     for (const workload of workloads) {
-      const findings = round === 0 && initialFindings && workloads.length === 1 ? initialFindings : linter.lintWorkload(workload);
+      const findings = linter.lintWorkload(workload);
       // One edit per JSON path per round: two fixes computed from the same original string would overwrite each other.
       const touched = new Set<string>();
       const containersDone = new Set<string>();
