@@ -3,14 +3,18 @@
  *
  *  1. steady: 20,000 AdmissionReviews of a typical Deployment to POST /validate at concurrency 64
  *     (keep-alive connections, as the API server keeps them): throughput, p50/p99/max latency, errors,
- *     and the server's RSS sampled through the run (flat memory: the last quarter against the first);
+ *     the server's own p50/p99 from its histogram, its CPU per review and RSS through the run;
  *  2. the same with a config reload at 1/3 and a certificate rotation at 2/3 of the run, both checked
  *     to have taken effect (a new connection sees the new certificate);
  *  3. mutation: the same count to POST /mutate/namespace with a Deployment that gets a patch;
  *  4. cost per review against `lint`: the server's CPU time per review (TLS, HTTP, JSON and the
- *     rules) against the CLI's per-object time on a file of the same object repeated, start-up aside.
+ *     rules) against the CLI's CPU per object on a file of the same object repeated, start-up aside;
+ *  5. in this process: review handling and lint alone, and the heap after a full GC per 20,000
+ *     reviews (flat memory means nothing is kept per review).
  *
- * The server is the built CLI (`oomguard webhook serve`) in its own process on 127.0.0.1. Every loop
+ * The server is the built CLI (`oomguard webhook serve`) in its own process on 127.0.0.1, inside a
+ * real memory cgroup with the limit and NODE_OPTIONS `webhook manifests` gives it (when this machine
+ * lets us make one): its peak and OOM kills are reported. Every loop
  * is bounded in count (REVIEWS) and in time (DEADLINE_MS per phase); the run stops by itself.
  * Prints a table and writes bench/results/webhook.json.
  */
