@@ -4,6 +4,8 @@
  * Validation, mutation (the patch applied with fast-json-patch and the result linted), UPDATE with
  * oldObject, dryRun, suppressions, namespace exclusions, config reload, certificate rotation,
  * metrics and bad requests (malformed, wrong apiVersion, 10 MB bodies, slow clients).
+ * kube-apiserver itself cannot run here (no binary reachable from this machine's registries), so the
+ * requests are built field for field as it builds them (test/helpers/webhook.ts, bench/admission.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

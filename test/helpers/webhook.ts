@@ -5,7 +5,16 @@
  */
 import { Agent, request as httpsRequest } from 'node:https';
 
-export { admissionReview, issueLeaf, makePki, type Pki, type ReviewOptions } from '../../bench/admission';
+import { makePki as makeBenchPki, type Pki } from '../../bench/admission';
+import { haveTool } from './tools';
+
+export { admissionReview, issueLeaf, type Pki, type ReviewOptions } from '../../bench/admission';
+
+/** The test CA and serving certificate; openssl is required (a loud failure, never a silent skip). */
+export function makePki(): Pki {
+  if (!haveTool('openssl', 'makes the webhook tests\' CA and serving certificates')) throw new Error('openssl is required for the webhook tests');
+  return makeBenchPki();
+}
 
 export interface Reply {
   readonly status: number;
