@@ -149,9 +149,9 @@ serve('bad usage and an unusable key pair exit 2 with a sentence', () => {
   assert.match(config.stderr, '/webhook/enforce must be boolean');
 });
 
-serve('SIGTERM: new connections are refused, the review in flight is answered, then exit 0', async () => {
+serve('SIGTERM: not ready but answering for --shutdown-delay, then new connections are refused, the review in flight is answered, exit 0', async () => {
   const pki = makePki();
-  const child = spawn(process.execPath, [CLI, 'webhook', 'serve', '--tls-cert', pki.cert, '--tls-key', pki.key, '--address', '127.0.0.1', '--port', '0', '--namespace', 'oomguard-system'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'webhook', 'serve', '--tls-cert', pki.cert, '--tls-key', pki.key, '--address', '127.0.0.1', '--port', '0', '--namespace', 'oomguard-system', '--shutdown-delay', '800'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -178,7 +178,15 @@ serve('SIGTERM: new connections are refused, the review in flight is answered, t
     socket.write(`POST /validate HTTP/1.1\r\nHost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
     child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The delay: /readyz fails so the endpoint is removed, reviews are still answered.
+    const draining = await call(port, pki.ca, '/readyz');
+    assert.is(draining.status, 503);
+    assert.is(draining.text, 'shutting down\n');
+    const during = await call(port, pki.ca, '/validate', JSON.parse(body));
+    assert.is(during.status, 200);
+    assert.is(during.headers.connection, 'close');
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     const refused = await call(port, pki.ca, '/readyz').then(() => 'answered', (error: NodeJS.ErrnoException) => error.code);
     assert.is(refused, 'ECONNREFUSED');
     socket.write(body.slice(half));
@@ -190,7 +198,7 @@ serve('SIGTERM: new connections are refused, the review in flight is answered, t
     assert.match(review.response.status.message, '[memory-request-not-equal-limit]');
     assert.is(await exited, 0);
     const lines = out.trim().split('\n').map((line) => JSON.parse(line));
-    assert.equal(lines.map((line) => line.msg).filter((msg) => msg !== 'review'), ['listening', 'signal', 'shutting down: finishing reviews in flight', 'stopped']);
+    assert.equal(lines.map((line) => line.msg).filter((msg) => msg !== 'review'), ['listening', 'signal', 'draining: not ready, still answering', 'shutting down: finishing reviews in flight', 'stopped']);
     assert.ok(lines.some((line) => line.msg === 'review' && line.verdict === 'denied'));
   } finally {
     child.kill('SIGKILL');

@@ -126,14 +126,16 @@ export function webhookManifests(options: ManifestOptions): Record<string, unkno
             // Spread over nodes: preferred, not required, so a one-node cluster still runs both.
             affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } } }] } },
             topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } }],
-            // The server finishes reviews in flight within 20 s of SIGTERM (--shutdown-grace); 30 s is Kubernetes' default.
+            // Kubernetes' default, above the server's 5 s delay + 20 s grace.
             terminationGracePeriodSeconds: 30,
             securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [{
               name: 'webhook',
               image: options.image,
               command: ['oomguard'],
-              args: ['webhook', 'serve', `--port=${PORT}`, '--tls-cert=/tls/tls.crt', '--tls-key=/tls/tls.key', '--config=/config/config.yaml'],
+              // After SIGTERM: 5 s still answering while the endpoint removal propagates, then up to 20 s for
+              // reviews in flight; 25 s in all, inside the 30 s grace period.
+              args: ['webhook', 'serve', `--port=${PORT}`, '--tls-cert=/tls/tls.crt', '--tls-key=/tls/tls.key', '--config=/config/config.yaml', '--shutdown-delay=5000', '--shutdown-grace=20000'],
               ports: [{ name: 'https', containerPort: PORT, protocol: 'TCP' }],
               env: [
                 ...sized.env,

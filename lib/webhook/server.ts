@@ -56,7 +56,13 @@ export interface ServeOptions extends WebhookOptions {
    * keeps them idle would make it race our close on every reuse. @default 90000 (Go's http.Transport IdleConnTimeout)
    */
   readonly keepAliveTimeoutMs?: number;
-  /** On close(), reviews in flight get this long to finish. @default 20000 */
+  /**
+   * On close(), keep answering this long with /readyz failing before the listener closes: the
+   * endpoint's removal takes a moment to reach the API server and kube-proxy, and a connection
+   * refused in that window is a failed call (failurePolicy). @default 0
+   */
+  readonly shutdownDelayMs?: number;
+  /** After the delay, reviews in flight get this long to finish. @default 20000 */
   readonly shutdownGraceMs?: number;
   readonly logger?: Logger;
   /** Process metrics (CPU, memory, event loop) in /metrics. @default true */
@@ -344,8 +350,9 @@ export async function startWebhook(options: ServeOptions): Promise<WebhookServer
       if (closed) return closed;
       closing = true;
       for (const watcher of watchers) watcher.stop();
-      logger.log('info', 'shutting down: finishing reviews in flight');
-      closed = new Promise<void>((resolve) => {
+      const delay = options.shutdownDelayMs ?? 0;
+      closed = new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => new Promise<void>((resolve) => {
+        logger.log('info', 'shutting down: finishing reviews in flight');
         const deadline = setTimeout(() => {
           logger.log('warn', 'shutdown grace over: closing the connections left');
           server.closeAllConnections();
@@ -359,7 +366,8 @@ export async function startWebhook(options: ServeOptions): Promise<WebhookServer
           resolve();
         });
         server.closeIdleConnections();
-      });
+      }));
+      if (delay > 0) logger.log('info', 'draining: not ready, still answering', { delayMs: delay });
       return closed;
     },
   };

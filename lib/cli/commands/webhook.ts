@@ -29,7 +29,8 @@ Options:
       --namespace <name>       the webhook's own namespace, never reviewed (default: $POD_NAMESPACE)
       --log-level <level>      debug|info|warn|error (default: info; allowed reviews are logged at debug)
       --poll-interval <ms>     how often changed files are looked for (default: 2000)
-      --shutdown-grace <ms>    time reviews in flight get after SIGTERM (default: 20000)
+      --shutdown-delay <ms>    after SIGTERM, keep answering this long with /readyz failing (default: 0)
+      --shutdown-grace <ms>    then, time reviews in flight get to finish (default: 20000)
   -h, --help                   this help
 `;
 
@@ -69,6 +70,7 @@ async function serve(argv: string[]): Promise<number> {
       namespace: { type: 'string' },
       'log-level': { type: 'string' },
       'poll-interval': { type: 'string' },
+      'shutdown-delay': { type: 'string' },
       'shutdown-grace': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -97,6 +99,7 @@ async function serve(argv: string[]): Promise<number> {
       ...(port !== undefined ? { port } : {}),
       ...((values.namespace ?? process.env.POD_NAMESPACE) ? { ownNamespace: values.namespace ?? process.env.POD_NAMESPACE } : {}),
       ...(values['poll-interval'] ? { pollMs: integer(values['poll-interval'], 'poll-interval', 50) } : {}),
+      ...(values['shutdown-delay'] ? { shutdownDelayMs: integer(values['shutdown-delay'], 'shutdown-delay', 0) } : {}),
       ...(values['shutdown-grace'] ? { shutdownGraceMs: integer(values['shutdown-grace'], 'shutdown-grace', 0) } : {}),
       logger,
     });
