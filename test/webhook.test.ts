@@ -114,6 +114,19 @@ server('an error-level finding denies, naming container, rule and numbers; warni
   assert.equal(response.warnings, ['[node-heap-unset] container "app" runs Node.js with no --max-old-space-size: set NODE_OPTIONS="--max-old-space-size=412" (limit 512Mi - 100Mi Node.js overhead)']);
 });
 
+server('a denial names at most 10 findings and says how many more; at most 16 warnings of 256 characters', async () => {
+  const containers = Array.from({ length: 30 }, (_, index) => ({ name: `c${index}`, image: 'node:20', ...probes, resources: { limits: { memory: '512Mi' }, requests: { memory: '256Mi' } } }));
+  const object = deployment(containers[0]);
+  object.spec.template.spec.containers = containers;
+  const { response } = (await validate(admissionReview(object))).json;
+  assert.is(response.allowed, false);
+  assert.is(response.status.message.split('[memory-request-not-equal-limit]').length - 1, 10);
+  assert.match(response.status.message, /; and 20 more \(run oomguard lint on the manifest\)$/);
+  assert.is(response.warnings.length, 16);
+  assert.is(response.warnings[15], 'oomguard: 15 more findings (run oomguard lint on the manifest)');
+  for (const warning of response.warnings) assert.ok(warning.length <= 256, warning);
+});
+
 server('the uid is echoed and a clean Deployment is allowed with no warnings', async () => {
   const clean = buildDeployment({ name: 'web', image: 'eclipse-temurin:17', runtime: 'jvm', peakBytes: 300 * MIB, port: 8080 });
   const body = admissionReview(clean as Record<string, any>) as { request: { uid: string } };

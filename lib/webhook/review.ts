@@ -85,6 +85,7 @@ export interface ReviewOutcome {
  * most 16 are sent, the last saying how many more there were.
  */
 const MAX_WARNING = 256;
+const MAX_DENIALS = 10;
 const MAX_WARNINGS = 16;
 
 function boundWarnings(warnings: readonly string[]): string[] {
@@ -186,7 +187,9 @@ export function validate(request: AdmissionRequest, settings: ReviewSettings): R
   }
   const bounded = warnings.length > 0 ? boundWarnings(warnings) : undefined;
   if (denials.length > 0) {
-    const message = `oomguard denied ${describeObject(request, workloads[0])}: ${denials.join('; ')}`;
+    // Bounded like the warnings: a pod with fifty bad containers still gets a message a person reads.
+    const shown = denials.length > MAX_DENIALS ? [...denials.slice(0, MAX_DENIALS), `and ${denials.length - MAX_DENIALS} more (run oomguard lint on the manifest)`] : denials;
+    const message = `oomguard denied ${describeObject(request, workloads[0])}: ${shown.join('; ')}`;
     return {
       response: { uid: request.uid, allowed: false, status: { code: 403, reason: 'Forbidden', message }, ...(bounded ? { warnings: bounded } : {}) },
       verdict: 'denied',
