@@ -5,7 +5,8 @@
  * For the rules the webhook mutates, the patch (applied with fast-json-patch) removes the finding
  * and writes the same values `oomguard fix` writes (`fail*.fixed.yaml`).
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyPatch } from 'fast-json-patch';
 import { suite } from 'uvu';
@@ -17,11 +18,12 @@ import { RULES } from '../lib/rules';
 import { MUTATING_RULES } from '../lib/webhook/mutation';
 import { startWebhook, type WebhookServer } from '../lib/webhook/server';
 import { createLogger } from '../lib/webhook/log';
+import { haveCapability } from './helpers/tools';
 import { admissionReview, call, makePki, patchOf, type Pki } from './helpers/webhook';
 
 const FIXTURES = join(__dirname, 'fixtures', 'rules');
 
-const state = {} as { pki: Pki; strict: WebhookServer; defaults: WebhookServer };
+const state = {} as { pki: Pki; strict: WebhookServer; defaults: WebhookServer; corpus: WebhookServer };
 
 function documents(file: string): Record<string, any>[] {
   const parsed = parseManifests(readFileSync(file, 'utf8'));
@@ -136,3 +138,68 @@ for (const rule of RULES) {
 }
 
 rules.run();
+
+/**
+ * The shared corpus of real manifests (../shared/corpus): for every pod-bearing object, the webhook
+ * with the default config denies with exactly the error findings `oomguard lint -f json` reports for
+ * that document, and warns with exactly its warnings.
+ */
+const corpus = suite('webhook: agrees with lint on the shared corpus');
+const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
+
+corpus.before(async () => {
+  state.corpus = await startWebhook({ tlsCert: state.pki.cert, tlsKey: state.pki.key, address: '127.0.0.1', port: 0, logger: createLogger('error', () => undefined), processMetrics: false });
+});
+
+corpus.after(async () => {
+  await state.corpus.close();
+});
+
+if (haveCapability(existsSync(CORPUS), `the shared corpus is not at ${CORPUS}`)) {
+  corpus('every pod-bearing object: denied with lint\'s errors, warned with lint\'s warnings', async () => {
+    const linted = spawnSync(process.execPath, [join(__dirname, '..', 'bin', 'oomguard.js'), 'lint', '-f', 'json', '.'], { cwd: CORPUS, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000 });
+    const report = JSON.parse(linted.stdout) as { findings: { file: string; document: number; severity: string; ruleId: string; message: string }[] };
+    const expected = new Map<string, { errors: string[]; warnings: string[] }>();
+    for (const finding of report.findings) {
+      const key = `${finding.file}#${finding.document}`;
+      const entry = expected.get(key) ?? { errors: [], warnings: [] };
+      if (finding.severity === 'error') entry.errors.push(`[${finding.ruleId}] ${finding.message}`);
+      if (finding.severity === 'warning') entry.warnings.push(`[${finding.ruleId}] ${finding.message}`);
+      expected.set(key, entry);
+    }
+    let reviewed = 0;
+    let denied = 0;
+    const files = new Set(report.findings.map((finding) => finding.file));
+    for (const file of files) {
+      const parsed = parseManifests(readFileSync(join(CORPUS, file), 'utf8'));
+      if (!parsed.ok) continue;
+      for (const document of parsed.documents) {
+        const object = document.value as Record<string, any>;
+        if (!object || typeof object !== 'object' || /List$/.test(String(object.kind))) continue;
+        const want = expected.get(`${file}#${document.index}`) ?? { errors: [], warnings: [] };
+        // A namespace of its own: some corpus objects live in kube-system, which the webhook never reviews.
+        const reply = await call(state.corpus.port, state.pki.ca, '/validate', admissionReview(object, { namespace: 'corpus' }));
+        assert.is(reply.status, 200, file);
+        const { response } = reply.json;
+        reviewed++;
+        if (want.errors.length > 0) {
+          denied++;
+          assert.is(response.allowed, false, `${file}#${document.index}`);
+          if (want.errors.length <= 10) {
+            for (const error of want.errors) assert.ok(response.status.message.includes(error), `${file}#${document.index}: ${error}`);
+            assert.is(response.status.message.split('; [').length, want.errors.length, `${file}#${document.index}: no other denial`);
+          } else assert.match(response.status.message, `; and ${want.errors.length - 10} more`);
+        } else assert.is(response.allowed, true, `${file}#${document.index}: ${response.status?.message}`);
+        const warnings: string[] = response.warnings ?? [];
+        if (want.warnings.length <= 16) {
+          assert.is(warnings.length, want.warnings.length, `${file}#${document.index}`);
+          // lint orders by line, the webhook by container (init containers first): compare as sets.
+          for (const warning of want.warnings) assert.ok(warnings.some((sent) => sameText(sent, warning)), `${file}#${document.index}: ${warning}`);
+        }
+      }
+    }
+    assert.ok(reviewed > 50 && denied > 10, `reviewed ${reviewed}, denied ${denied}`);
+  });
+}
+
+corpus.run();
