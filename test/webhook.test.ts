@@ -339,6 +339,34 @@ server('config reload: audit mode (enforce: false) warns instead of denying; a b
   assert.is((await validate(admissionReview(overcommitted()))).json.response.allowed, false);
 });
 
+server('a mounted ConfigMap and Secret, updated the kubelet\'s way (a new ..data symlink swapped in), are re-read', async () => {
+  const { mkdirSync, symlinkSync, renameSync } = require('node:fs') as typeof import('node:fs');
+  const root = join(context.pki.dir, 'mounted');
+  mkdirSync(root);
+  // What the kubelet lays out: ..<timestamp>/ with the files, ..data -> it, and each key -> ..data/key.
+  const version = (name: string, files: Record<string, string | Buffer>) => {
+    mkdirSync(join(root, name));
+    for (const [key, content] of Object.entries(files)) writeFileSync(join(root, name, key), content);
+    symlinkSync(name, join(root, '..data_tmp'));
+    renameSync(join(root, '..data_tmp'), join(root, '..data'));
+  };
+  const readFile = (path: string) => require('node:fs').readFileSync(path) as Buffer;
+  version('..2026_12_01_v1', { 'config.yaml': 'rules: {}\n', 'tls.crt': readFile(context.pki.cert), 'tls.key': readFile(context.pki.key) });
+  for (const key of ['config.yaml', 'tls.crt', 'tls.key']) symlinkSync(join('..data', key), join(root, key));
+  const mounted = await startWebhook({ tlsCert: join(root, 'tls.crt'), tlsKey: join(root, 'tls.key'), configFile: join(root, 'config.yaml'), address: '127.0.0.1', port: 0, pollMs: 50, logger: createLogger('error', () => undefined), processMetrics: false });
+  try {
+    const before = await call(mounted.port, context.pki.ca, '/healthz');
+    issueLeaf(context.pki.dir, 'next');
+    version('..2026_12_01_v2', { 'config.yaml': 'rules: {}\nwebhook:\n  enforce: false\n', 'tls.crt': readFile(join(context.pki.dir, 'next.crt')), 'tls.key': readFile(join(context.pki.dir, 'next.key')) });
+    await until(() => mounted.settings().enforce === false);
+    await until(async () => (await call(mounted.port, context.pki.ca, '/healthz')).fingerprint !== before.fingerprint);
+    const reply = await call(mounted.port, context.pki.ca, '/validate', admissionReview(overcommitted()));
+    assert.is(reply.json.response.allowed, true, 'audit mode from the new ConfigMap version');
+  } finally {
+    await mounted.close();
+  }
+});
+
 server('certificate rotation: a new key pair is served without a restart; half a rotation keeps the old pair', async () => {
   const before = await call(context.server.port, context.pki.ca, '/healthz');
   assert.is(before.status, 200);
