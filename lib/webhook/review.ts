@@ -96,7 +96,9 @@ function boundWarnings(warnings: readonly string[]): string[] {
 
 function describeObject(request: AdmissionRequest, workload: Workload | undefined): string {
   const kind = workload?.resource.kind ?? request.kind?.kind ?? 'object';
-  const name = workload?.resource.name || request.name || '(generated name)';
+  const metadata = isObject(request.object) && isObject(request.object.metadata) ? request.object.metadata : {};
+  // A Pod of a ReplicaSet has only generateName at admission (`web-6d4b75cb6d-`).
+  const name = workload?.resource.name || request.name || (typeof metadata.generateName === 'string' ? `${metadata.generateName}*` : '(no name)');
   const namespace = request.namespace ?? workload?.resource.namespace;
   return `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
 }
