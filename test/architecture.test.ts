@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 
 const LIB = join(__dirname, '..', 'lib');
 const PURE = ['core', 'runtimes', 'sizing', 'rules', 'engine', 'manifests', 'generate'];
-const ADAPTERS = ['cli', 'cdk8s', 'pulumi', 'lab', 'fix', 'alerts', 'diagnose', 'prometheus', 'config'];
+const ADAPTERS = ['cli', 'cdk8s', 'pulumi', 'lab', 'fix', 'alerts', 'diagnose', 'prometheus', 'config', 'webhook'];
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   verify: { summary: 'run a command under a real memory limit and classify how it ends', load: () => require('./commands/verify') },
   recommend: { summary: 'size every container from Prometheus: peaks, leaks and spikes, written back to manifests', load: () => require('./commands/recommend') },
   diagnose: { summary: 'explain terminated containers from kubectl or docker JSON', load: () => require('./commands/diagnose') },
+  webhook: { summary: 'admission webhook: serve it, or print the manifests that run it', load: () => require('./commands/webhook') },
 };
 
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
