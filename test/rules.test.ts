@@ -72,7 +72,10 @@ for (const rule of RULES) {
 
   for (const name of failing) {
     test(`${id}: ${name} raises exactly the expected findings`, () => {
-      const expected = JSON.parse(readFileSync(join(folder, name.replace(/\.yaml$/, '.expected.json')), 'utf8'));
+      // `defaultSeverity` (optional) is a finding's severity under the default config when the rule
+      // reports it milder than its own default (Report.severity); the webhook test reads it.
+      const expected = JSON.parse(readFileSync(join(folder, name.replace(/\.yaml$/, '.expected.json')), 'utf8'))
+        .map(({ defaultSeverity: _, ...finding }: { defaultSeverity?: string }) => finding);
       assert.ok(expected.length > 0, 'a failing fixture expects findings');
       const report = lintText(readFileSync(join(folder, name), 'utf8'), name, linterFor(id));
       const actual = report.findings.filter((finding) => finding.ruleId === id)
