@@ -377,15 +377,19 @@ test('Pulumi: the policy pack from node_modules/oomguard/policies/pulumi, launch
     const info = await call('getAnalyzerInfo', new Empty());
     assert.is(info.getName(), 'oomguard');
     assert.is(info.getVersion(), VERSION);
-    const configure = new messages.ConfigureAnalyzerRequest();
-    for (const policy of info.getPoliciesList()) {
-      const schema = policy.getConfigschema()?.getProperties()?.toJavaScript() ?? {};
-      const config = new messages.PolicyConfig();
-      config.setEnforcementlevel(policy.getEnforcementlevel());
-      config.setProperties(Struct.fromJavaScript(Object.fromEntries(Object.entries(schema).filter(([, s]: [string, any]) => s.default !== undefined).map(([k, s]: [string, any]) => [k, s.default]))));
-      configure.getPolicyconfigMap().set(policy.getName(), config);
-    }
-    await call('configure', configure);
+    // Configure as the CLI does: each policy's schema defaults, and its enforcement level.
+    const configure = (level?: string) => {
+      const request = new messages.ConfigureAnalyzerRequest();
+      for (const policy of info.getPoliciesList()) {
+        const schema = policy.getConfigschema()?.getProperties()?.toJavaScript() ?? {};
+        const config = new messages.PolicyConfig();
+        config.setEnforcementlevel(level ? messages.EnforcementLevel[level] : policy.getEnforcementlevel());
+        config.setProperties(Struct.fromJavaScript(Object.fromEntries(Object.entries(schema).filter(([, s]: [string, any]) => s.default !== undefined).map(([k, s]: [string, any]) => [k, s.default]))));
+        request.getPolicyconfigMap().set(policy.getName(), config);
+      }
+      return call('configure', request);
+    };
+    await configure();
     const props = {
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' },
       spec: { selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{
@@ -407,6 +411,8 @@ test('Pulumi: the policy pack from node_modules/oomguard/policies/pulumi, launch
     };
     const analyzed = await call('analyze', request('AnalyzeRequest'));
     assert.equal(analyzed.getDiagnosticsList().map((d: any) => d.getPolicyname()).sort(), ['memory-request-not-equal-limit', 'node-heap-unset']);
+    // With the policies set to `remediate` (pack config), the same fixes as `oomguard fix`.
+    await configure('REMEDIATE');
     const remediated = await call('remediate', request('AnalyzeRequest'));
     const applied = remediated.getRemediationsList().map((r: any) => [r.getPolicyname(), r.getProperties()?.toJavaScript()]);
     assert.equal(applied.map(([name]: [string]) => name), ['memory-request-not-equal-limit', 'node-heap-unset']);
