@@ -43,7 +43,9 @@ export function loadConfig(cwd: string, explicit?: string): ResolvedConfig {
   if (!file) return resolveConfig({}, undefined, cwd);
   let data: unknown;
   try {
-    data = loadYaml(readFileSync(file, 'utf8'));
+    const text = readFileSync(file, 'utf8');
+    // Only comments (what `oomguard init` writes): YAML's empty document, the defaults; js-yaml 5 refuses it.
+    data = text.split('\n').every((line) => /^\s*(#.*)?$/.test(line)) ? {} : loadYaml(text);
   } catch (error) {
     const mark = (error as { mark?: { line: number } }).mark;
     const reason = (error as { reason?: string }).reason ?? (error as Error).message;
