@@ -126,6 +126,11 @@ test('SARIF: uri relative to %SRCROOT% (the git work tree) with originalUriBaseI
   const result = oomguard(['lint', '-f', 'sarif', 'web.yaml', join(outside, 'web.yaml')], { cwd: join(repo, 'k8s') });
   const run = JSON.parse(result.stdout).runs[0];
   assert.equal(run.originalUriBaseIds, { '%SRCROOT%': { uri: pathToFileURL(`${repo}/`).href } });
+  // The tool's home is the repository package.json names, with no placeholder anywhere.
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  assert.is(`git+${run.tool.driver.informationUri}.git`, pkg.repository.url);
+  assert.ok(run.tool.driver.rules.every((rule: any) => rule.helpUri.startsWith(`${run.tool.driver.informationUri}/blob/`)));
+  for (const doc of ['README.md', 'docs/fix-and-pre-commit.md', '.pre-commit-hooks.yaml']) assert.not.match(readFileSync(join(ROOT, doc), 'utf8'), '<owner>', doc);
   const locations = run.results.map((r: any) => r.locations[0].physicalLocation.artifactLocation);
   assert.equal(locations, [{ uri: 'k8s/web.yaml', uriBaseId: '%SRCROOT%' }, { uri: pathToFileURL(join(outside, 'web.yaml')).href }]);
 });

@@ -107,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const linter = createLinter({ severities: { ...config.severities, ...ruleOverrides }, sizing: config.sizing });
   // What was skipped (a Helm chart) is said once, before the findings.
-  for (const note of notes) formatter.file({ file: note.file, findings: [], errors: [], notes: [note], documents: 0, workloads: 0, containers: 0 });
+  if (!quiet) for (const note of notes) formatter.file({ file: note.file, findings: [], errors: [], notes: [note], documents: 0, workloads: 0, containers: 0 });
   let hiddenWarnings = 0;
   const outcomes = function* (): Generator<FileOutcome> {
     for (const file of files) {
