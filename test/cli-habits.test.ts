@@ -206,7 +206,9 @@ test('--kustomize renders a base and an overlay with the real kubectl and names 
     'app/base/deployment.yaml': base,
     'app/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
     // The overlay lowers the request: only the rendered overlay has the mistake.
-    'app/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\nnamePrefix: prod-\npatches:\n  - path: request.yaml\n',
+    // `bases` and `patchesStrategicMerge`: understood by Debian's kubectl 1.20 (kustomize v2) and by
+    // current ones (deprecated there, still applied).
+    'app/overlays/prod/kustomization.yaml': 'bases:\n  - ../../base\nnamePrefix: prod-\npatchesStrategicMerge:\n  - request.yaml\n',
     'app/overlays/prod/request.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          resources:\n            requests:\n              memory: 256Mi\n',
   });
   const output = JSON.parse(oomguard(['lint', '-f', 'json', '--kustomize', 'app'], { cwd: dir }).stdout);
@@ -218,7 +220,7 @@ test('--kustomize renders a base and an overlay with the real kubectl and names 
   assert.ok(raw.findings.some((f: any) => f.file === 'app/overlays/prod/request.yaml' && f.ruleId === 'memory-limit-missing'));
   assert.equal(raw.notes.filter((n: any) => /--kustomize/.test(n.message)).map((n: any) => n.file), ['app/base', 'app/overlays/prod']);
   // A broken overlay is input that could not be read: exit 2, named, the rest still linted.
-  writeFileSync(join(dir, 'app/overlays/prod/kustomization.yaml'), 'resources:\n  - ../../missing\n');
+  writeFileSync(join(dir, 'app/overlays/prod/kustomization.yaml'), 'bases:\n  - ../../missing\n');
   const broken = oomguard(['lint', '-f', 'json', '--kustomize', 'app'], { cwd: dir });
   assert.is(broken.status, 2);
   const errors = JSON.parse(broken.stdout).errors;

@@ -36,7 +36,7 @@ const VERSION = PKG.version;
 const WORK = mkdtempSync(join(tmpdir(), 'oomguard-packaged-'));
 const HOME = join(WORK, 'home');
 mkdirSync(HOME, { recursive: true });
-const started = Date.now();
+let started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 
 // npm's own cache stays the warm one of this machine although HOME moves (a fresh HOME would make
@@ -120,21 +120,26 @@ function fileBlocks(blocks: readonly Block[], name: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // Pack once; publish to the local registry; install the projects.
 
-const PACKED = (() => {
+// Everything below starts when this file's tests start (test.before), not when uvu imports the file
+// with all the others: the installs would otherwise load the machine under other files' timing tests.
+interface Packed { readonly tarball: string; readonly files: ReadonlySet<string> }
+function pack(): Packed {
   // `npm test` has just built dist/; packing with --ignore-scripts packs that build (prepare would
   // rebuild the same thing). --json lists the files, as `npm pack --dry-run` does.
   const result = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', WORK], { cwd: ROOT, env: BASE_ENV, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`npm pack failed:\n${result.stdout}${result.stderr}`);
   const [info] = JSON.parse(result.stdout) as { filename: string; files: { path: string }[] }[];
   return { tarball: join(WORK, info.filename), files: new Set(info.files.map((file) => file.path)) };
-})();
+}
+let PACKED: Packed;
 
-const REGISTRY: Promise<LocalRegistry> = (async () => {
+async function registry(): Promise<LocalRegistry> {
   const registry = await startRegistry(join(WORK, 'registry'), BASE_ENV, UPSTREAM);
   must(await run('npm', ['publish', PACKED.tarball, '--registry', registry.url, '--userconfig', registry.userconfig, '--ignore-scripts', '--tag', 'latest'], WORK, BASE_ENV), 'npm publish to the local registry');
   process.stderr.write(`  (local registry at ${registry.url} with oomguard@${VERSION}, ${elapsed()})\n`);
   return registry;
-})();
+}
+let REGISTRY: Promise<LocalRegistry>;
 const registryEnv = async (): Promise<NodeJS.ProcessEnv> => ({ ...BASE_ENV, npm_config_registry: (await REGISTRY).url });
 
 /** A new project whose first README install command ran in it, against the local registry. */
@@ -158,12 +163,22 @@ const PULUMI = readmeSection('Pulumi');
 const PRECOMMIT = readmeSection('pre-commit');
 
 const exampleManifests = () => Object.fromEntries(readdirSync(join(ROOT, 'examples', 'manifests')).map((file) => [`k8s/${file}`, readFileSync(join(ROOT, 'examples', 'manifests', file), 'utf8')]));
-const CLI_PROJECT = project('quickstart', commands(QUICK)[0], exampleManifests());
-// cdk8s apps run with tsx (the README's `app: npx tsx main.ts`), which a cdk8s TypeScript project has.
-const CDK8S_PROJECT = project('cdk8s', `${commands(CDK8S)[0]} tsx`);
-const PULUMI_PROJECT = project('pulumi', `${commands(PULUMI)[0]} tsx`);
-// Failures surface in the test that awaits them; unawaited ones must not end the process first.
-for (const pending of [REGISTRY, CLI_PROJECT, CDK8S_PROJECT, PULUMI_PROJECT]) pending.catch(() => undefined);
+let CLI_PROJECT: Promise<string>;
+let CDK8S_PROJECT: Promise<string>;
+let PULUMI_PROJECT: Promise<string>;
+
+test.before(() => {
+  started = Date.now();
+  PACKED = pack();
+  REGISTRY = registry();
+  CLI_PROJECT = project('quickstart', commands(QUICK)[0], exampleManifests());
+  // cdk8s apps run with tsx (the README's `app: npx tsx main.ts`), which a cdk8s TypeScript project has.
+  CDK8S_PROJECT = project('cdk8s', `${commands(CDK8S)[0]} tsx`);
+  PULUMI_PROJECT = project('pulumi', `${commands(PULUMI)[0]} tsx`);
+  PRECOMMIT_REPO = HAVE_PRECOMMIT ? preparePrecommit() : undefined;
+  // Failures surface in the test that awaits them; unawaited ones must not end the process first.
+  for (const pending of [REGISTRY, CLI_PROJECT, CDK8S_PROJECT, PULUMI_PROJECT, PRECOMMIT_REPO]) pending?.catch(() => undefined);
+});
 
 // ---------------------------------------------------------------------------------------------
 
@@ -459,8 +474,8 @@ async function preparePrecommit() {
   const fixture = (name: string) => readFileSync(join(ROOT, 'test', 'fixtures', 'rules', 'memory-request-not-equal-limit', name), 'utf8');
   // The first container of the rule's failing fixture: a request below the limit, which fix repairs.
   const [web, cacheContainer] = fixture('fail.yaml').split('        - name: cache');
-  // Its second container as a Deployment of its own: `512M` is no Kubernetes quantity, which no fix guesses.
-  const cache = web.replace(/name: web/g, 'name: cache').replace(/        - name: cache[\s\S]*$/, '') + `        - name: cache${cacheContainer}`;
+  // Its second container as a Deployment of its own, limited to `512MB`: no Kubernetes quantity, and no fix guesses one.
+  const cache = web.replace(/name: web/g, 'name: cache').replace(/        - name: cache[\s\S]*$/, '') + `        - name: cache${cacheContainer.replace('memory: 512M\n', 'memory: 512MB\n')}`;
   const files: Record<string, string> = {
     'apps/web.yaml': web,
     'apps/clean.yaml': fixture('pass.yaml'),
@@ -482,8 +497,7 @@ async function preparePrecommit() {
   return { repo, env, git, web, cache, config, warmed };
 }
 const HAVE_PRECOMMIT = spawnSync('sh', ['-c', 'command -v pre-commit'], { encoding: 'utf8' }).status === 0;
-const PRECOMMIT_REPO = HAVE_PRECOMMIT ? preparePrecommit() : undefined;
-PRECOMMIT_REPO?.catch(() => undefined);
+let PRECOMMIT_REPO: ReturnType<typeof preparePrecommit> | undefined;
 
 test('pre-commit: the README config against a clone with a real tag; fix, then one summary; charts and config files are quiet', async () => {
   if (!haveTool('pre-commit', 'the hook is installed by the real pre-commit (apt-get install pre-commit)')) return;
@@ -504,14 +518,14 @@ test('pre-commit: the README config against a clone with a real tag; fix, then o
   // The lint hook fails on what fix cannot repair, with ONE total for all the staged files (pre-commit
   // split them across two processes before, each printing a summary), the chart named once, and
   // nothing about the other tools' files.
-  assert.match(first.out, /oomguard \(Kubernetes memory limits, heap flags, probes\)\.+Failed/);
-  assert.match(first.out, /apps\/cache\.yaml\n\s+\d+\s+error\s+container "cache" /);
+  assert.match(first.out, /oomguard \(Kubernetes memory limits, heap flags, probes\)\.+Failed/, first.out);
+  assert.match(first.out, /apps\/cache\.yaml\n\s+19\s+error\s+container "cache" resources\.limits\.memory "512MB"/);
   assert.is(first.out.match(/✖ \d+ problem/g)?.length, 1, first.out);
   assert.match(first.out, /charts\/shop\n\s+-\s+note\s+Helm chart "shop" skipped/);
   for (const quiet of ['Chart.yaml', 'values.yaml', 'ci.yaml', '.oomguard.yaml', 'cannot parse', 'could not be read']) assert.not.match(first.out, quiet);
 
   // The user repairs the quantity by hand; the next commit passes.
-  writeFileSync(join(repo, 'apps/cache.yaml'), cache.replace('memory: 512M\n', 'memory: 1Gi\n'));
+  writeFileSync(join(repo, 'apps/cache.yaml'), cache.replace('memory: 512MB\n', 'memory: 1Gi\n'));
   await git(repo, 'add', '-A');
   const second = await run('git', ['commit', '-q', '-m', 'manifests'], repo, env);
   assert.is(second.status, 0, second.out);

@@ -24,7 +24,8 @@ export function renderKustomization(folder: string, name: string, linter: Linter
     return { unreadable: { file: name, message } };
   }
   if (result.status !== 0) {
-    const stderr = result.stderr.toString('utf8').trim().split('\n').filter(Boolean);
+    // kubectl logs through klog: `E1201 12:05:08.273549   18419 run.go:72] "command failed" err="..."`.
+    const stderr = result.stderr.toString('utf8').trim().split('\n').filter(Boolean).map((line) => line.replace(/^[EWIF]\d{4} [\d:.]+\s+\d+ \S+\] /, ''));
     return { unreadable: { file: name, message: `\`${kubectl} kustomize\` failed: ${stderr[stderr.length - 1] ?? `exit ${result.status}`}` } };
   }
   const decoded = decodeManifest(result.stdout);
