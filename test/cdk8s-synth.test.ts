@@ -114,6 +114,7 @@ const RUNS = BUILT ? {
   relaxed: synth(makeApp('relaxed', BY_PATH('    properties:\n      rules:\n        memory-request-not-equal-limit: warning\n'))),
   strict: synth(makeApp('strict', BY_PATH('    properties:\n      rules:\n        memory-request-not-equal-limit: warning\n      failOn: warning\n'))),
   invalid: synth(makeApp('invalid', BY_PATH('    properties:\n      failOn: sometimes\n'))),
+  misspelt: synth(makeApp('misspelt', BY_PATH('    properties:\n      rules:\n        memory-request-not-equal-limt: warning\n'))),
   withConfig: synth(makeApp('with-config', BY_PATH(), { '.oomguard.yaml': 'rules:\n  memory-request-not-equal-limit: "off"\n' })),
   badConfig: synth(makeApp('bad-config', BY_PATH(), { '.oomguard.yaml': 'rules: [1, 2]\n' })),
   byName: MAIN_EXPORTS_PLUGIN
@@ -179,6 +180,14 @@ test('another app: properties set severities (a warning does not fail synth) and
   assert.not.equal(invalid.status, 0);
   assert.match(invalid.out, 'oomguard validation plugin: invalid properties in cdk8s.yaml:');
   assert.match(invalid.out, 'properties/failOn must be equal to one of the allowed values (allowed: error, warning)');
+  // Reported as the plugin's own violation (synth exits 2), not as a stack trace from cdk8s-cli.
+  assert.is(invalid.status, 2, invalid.out);
+  assert.not.match(invalid.out, /\n\s+at .+:\d+:\d+\)/);
+  assert.equal(invalid.report!.reports[0].violations.map((v: Json) => v.ruleName), ['invalid-plugin-properties']);
+  // A misspelt rule id is refused as .oomguard.yaml refuses it, instead of being ignored.
+  const misspelt = await RUNS!.misspelt;
+  assert.is(misspelt.status, 2, misspelt.out);
+  assert.match(misspelt.out, 'properties/rules/memory-request-not-equal-limt: no rule has this id');
 });
 
 test('another app: the app\'s .oomguard.yaml is read (rule off: synth passes, nothing reported; broken: reported)', async () => {
@@ -201,7 +210,11 @@ test('the plugin always submits its report: an unparsable manifest fails with a 
   const [violation] = context.report.toJson().violations;
   assert.is(violation.ruleName, 'invalid-manifest');
   assert.match(violation.violatingConstructs[0].locations[0], `${bad}:`);
-  assert.throws(() => new OomguardValidation({ color: 'red' } as never), /properties must NOT have additional properties: "color"/);
+  // Bad properties do not throw from the constructor (cdk8s-cli would print a stack trace): validate reports them.
+  const misconfigured = new ValidationContext([bad], 'oomguard', '0.2.0', {}, false);
+  await new OomguardValidation({ color: 'red' } as never).validate(misconfigured);
+  assert.is(misconfigured.report.success, false);
+  assert.match(misconfigured.report.toJson().violations[0].recommendation, /properties must NOT have additional properties: "color"/);
 });
 
 test('another app: the plugin by package name (`package: oomguard`), as cdk8s-cli installs it', async () => {

@@ -243,7 +243,7 @@ test('usage errors exit 2: unknown format, unknown option, unknown command', () 
   assert.is(lint(['-f', 'xml', '.']).status, 2);
   const unknown = lint(['--frobnicate']);
   assert.is(unknown.status, 2);
-  assert.match(unknown.stderr, /Unknown option '--frobnicate'/);
+  assert.is(unknown.stderr, 'oomguard lint: unknown option --frobnicate\nRun `oomguard help lint` for its options.\n');
   const stdinTwice = lint(['-', '-'], { input: 'kind: Pod\n' });
   assert.equal([stdinTwice.status, stdinTwice.stderr], [2, 'oomguard lint: standard input (-) can be given once\n']);
   const command = spawnSync(process.execPath, [CLI, 'frob'], { encoding: 'utf8' });

@@ -226,7 +226,7 @@ pack('Analyze: a value unknown during preview is reported as an advisory "could 
   for (const d of diagnostics) {
     assert.is(d.level, 'advisory', d.policy);
     assert.is(d.message,
-      `can't run policy '${d.policy}' from policy pack 'oomguard@v0.1.0' during preview: oomguard could not check ${d.policy} on container "sidecar" of Deployment "web" during preview: ` +
+      `can't run policy '${d.policy}' from policy pack 'oomguard@v0.2.0' during preview: oomguard could not check ${d.policy} on container "sidecar" of Deployment "web" during preview: ` +
       'spec.template.spec.containers[1].env[0].value is computed from other resources and unknown until they exist; it is checked again when pulumi up knows the values');
   }
   assert.ok(diagnostics.some((d) => d.policy === 'memory-limit-missing'));
@@ -238,6 +238,41 @@ pack('Analyze: a value unknown during preview is reported as an advisory "could 
   // The pack is still serving.
   assert.equal(await analyze(context.pack, DEPLOYMENT, deployment(jvm())), []);
   assert.is(context.pack.child.exitCode, null);
+});
+
+/** The engine's Remediate call: the remediations applied, in order, each with the props it returned. */
+async function remediate(pack: Pack, type: string, props: Record<string, unknown>, name = 'web'): Promise<[string, any][]> {
+  const request = new messages.AnalyzeRequest();
+  request.setType(type);
+  request.setName(name);
+  request.setUrn(`urn:pulumi:dev::shop::${type}::${name}`);
+  request.setProperties(Struct.fromJavaScript(props));
+  request.setOptions(options());
+  const response: any = await call(pack, 'remediate', request);
+  return response.getRemediationsList().map((r: any) => [r.getPolicyname(), r.getProperties()?.toJavaScript()]);
+}
+
+pack('Remediate: the fixable policies set to `remediate` apply oomguard fix\'s edits; the others are not applicable', async (context) => {
+  const fixable = RULES.filter((rule) => rule.meta.fixable).map((rule) => rule.meta.id);
+  assert.ok(fixable.includes('memory-request-not-equal-limit') && fixable.includes('jvm-heap-unset'));
+  await configure(context.pack, context.info, Object.fromEntries(RULES.map((rule) => [rule.meta.id, { enforcementLevel: 'remediate' }])));
+  // The request below the limit and no heap setting: both are fixed, in the registry's order, each
+  // remediation receiving the previous one's props; the heap is sized for the limit actually set.
+  const props = deployment(jvm({ env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Dfile.encoding=UTF-8' }], resources: { limits: { memory: '1Gi' }, requests: { memory: '512Mi' } } }));
+  const applied = await remediate(context.pack, DEPLOYMENT, props);
+  assert.equal(applied.map(([policy]) => policy), ['memory-request-not-equal-limit', 'jvm-heap-unset']);
+  const last = applied[applied.length - 1][1].spec.template.spec.containers[0];
+  assert.equal(last.resources, { limits: { memory: '1Gi' }, requests: { memory: '1Gi' } });
+  assert.equal(last.env, [{ name: 'JAVA_TOOL_OPTIONS', value: '-Dfile.encoding=UTF-8 -XX:+UseContainerSupport -XX:MaxRAMPercentage=60.9 -XX:+ExitOnOutOfMemoryError' }]);
+  // What was remediated passes the checks.
+  await configure(context.pack, context.info);
+  assert.equal(await analyze(context.pack, DEPLOYMENT, applied[applied.length - 1][1]), []);
+  // A clean resource is left alone, and an unknown input stops the fix rather than guessing.
+  await configure(context.pack, context.info, Object.fromEntries(RULES.map((rule) => [rule.meta.id, { enforcementLevel: 'remediate' }])));
+  assert.equal(await remediate(context.pack, DEPLOYMENT, deployment(jvm())), []);
+  const unknown = deployment(jvm({ resources: { limits: { memory: UNKNOWN }, requests: { memory: '512Mi' } } }));
+  assert.equal(await remediate(context.pack, DEPLOYMENT, unknown), []);
+  await configure(context.pack, context.info);
 });
 
 pack('AnalyzeStack: resource policies report at Analyze, not again over the whole stack', async (context) => {

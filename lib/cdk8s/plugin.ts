@@ -5,7 +5,7 @@
  *   validations:
  *     - package: ./node_modules/oomguard/dist/lib/cdk8s/plugin.js   # or ./dist/lib/cdk8s/plugin.js here
  *       class: OomguardValidation
- *       version: 0.1.0
+ *       version: 0.2.0
  *       properties:                    # optional, same shape as .oomguard.yaml, which is read too
  *         rules: { startup-probe-missing: error }
  *         sizing: { factor: 1.5, overheads: { jvm: 400Mi } }
@@ -19,6 +19,7 @@
 import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import { parseQuantity } from '../core/quantity';
+import { RULES_BY_ID } from '../rules';
 import type { JsonPath } from '../core/workload';
 import { createLinter } from '../engine/linter';
 import type { Severity, SeveritySetting } from '../rules/types';
@@ -69,15 +70,30 @@ export class OomguardPluginError extends Error {
   }
 }
 
-function checkProperties(properties: unknown): OomguardValidationProperties {
+/**
+ * The problems with cdk8s.yaml's `properties`, checked as `.oomguard.yaml` is: the schema, then what a
+ * schema cannot say (a rule id that no rule has, an overhead that is no Kubernetes quantity).
+ */
+export function propertyProblems(properties: unknown): string[] {
   const check = new Ajv({ allErrors: true, strict: false }).compile(PROPERTIES_SCHEMA);
-  if (check(properties)) return properties as OomguardValidationProperties;
-  throw new OomguardPluginError((check.errors ?? []).map((error) => {
-    const params = error.params as Record<string, unknown>;
-    const detail = 'allowedValues' in params ? ` (allowed: ${(params.allowedValues as string[]).join(', ')})`
-      : 'additionalProperty' in params ? `: "${String(params.additionalProperty)}"` : '';
-    return `properties${error.instancePath} ${error.message ?? 'is invalid'}${detail}`;
-  }));
+  if (!check(properties)) {
+    return (check.errors ?? []).map((error) => {
+      const params = error.params as Record<string, unknown>;
+      const detail = 'allowedValues' in params ? ` (allowed: ${(params.allowedValues as string[]).join(', ')})`
+        : 'additionalProperty' in params ? `: "${String(params.additionalProperty)}"` : '';
+      return `properties${error.instancePath} ${error.message ?? 'is invalid'}${detail}`;
+    });
+  }
+  const valid = properties as OomguardValidationProperties;
+  const problems: string[] = [];
+  for (const id of Object.keys(valid.rules ?? {})) {
+    if (!RULES_BY_ID.has(id)) problems.push(`properties/rules/${id}: no rule has this id (see \`oomguard rules\`)`);
+  }
+  for (const [runtime, quantity] of Object.entries(valid.sizing?.overheads ?? {})) {
+    const parsed = parseQuantity(quantity);
+    if (!parsed.ok) problems.push(`properties/sizing/overheads/${runtime} "${quantity}" ${parsed.reason}`);
+  }
+  return problems;
 }
 
 /** The engine options in force: `.oomguard.yaml` (when present), then the plugin properties over it. */
@@ -106,13 +122,30 @@ export function resolvePluginOptions(properties: OomguardValidationProperties, c
  */
 export class OomguardValidation {
   private readonly properties: OomguardValidationProperties;
+  private readonly problems: readonly string[];
 
+  /**
+   * Invalid properties do not throw here: cdk8s-cli constructs the plugin outside any error handling
+   * and would print a stack trace. They fail the validation instead, as a violation naming each one.
+   */
   constructor(properties: OomguardValidationProperties = {}) {
-    this.properties = checkProperties(properties ?? {});
+    this.problems = propertyProblems(properties ?? {});
+    this.properties = this.problems.length === 0 ? properties ?? {} : {};
   }
 
   public async validate(context: ValidationContextLike): Promise<void> {
     const report = context.report;
+    if (this.problems.length > 0) {
+      const error = new OomguardPluginError(this.problems);
+      report.addViolation({
+        ruleName: 'invalid-plugin-properties',
+        recommendation: error.message,
+        fix: 'Correct the properties of the oomguard entry under `validations:` in cdk8s.yaml (the same settings as .oomguard.yaml; `oomguard rules` lists the rule ids).',
+        violatingResources: [],
+      });
+      report.submit('failure', { Error: `${this.problems.length} invalid propert${this.problems.length === 1 ? 'y' : 'ies'} in cdk8s.yaml` });
+      return;
+    }
     try {
       const options = resolvePluginOptions(this.properties, process.cwd());
       const linter = createLinter(options);

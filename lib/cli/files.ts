@@ -9,6 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import { MAX_INPUT_BYTES, STDIN, readBounded } from './bounded-read';
 import { describeUndecodable } from '../manifests/encoding';
 import { UsageError } from './usage';
+import { chartNote, chartRootOf, HELM_CHART_FILE, isQuietFile, kustomizationIn, kustomizeHint } from './repo-layout';
 
 export const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 /** Folders never searched: VCS data and dependencies. */
@@ -29,6 +30,10 @@ export interface CollectedFiles {
   readonly problems: readonly FileProblem[];
   /** Files named on the command line that an ignore glob left out, with the glob (said on stderr, as ESLint warns). */
   readonly ignoredNamed?: readonly { readonly file: string; readonly pattern: string }[];
+  /** What was skipped and why, worth one line each: a Helm chart (lib/cli/repo-layout.ts). */
+  readonly notes: readonly FileProblem[];
+  /** Folders holding a kustomization.yaml, to render (only with `kustomize`). */
+  readonly kustomizations: readonly string[];
 }
 
 export interface CollectOptions {
@@ -36,6 +41,8 @@ export interface CollectOptions {
   readonly ignore?: readonly string[];
   readonly root?: string;
   readonly cwd?: string;
+  /** Render folders holding a kustomization.yaml instead of reading their files. @default false */
+  readonly kustomize?: boolean;
 }
 
 /** Display name: relative to the working directory when inside it, with forward slashes. */
@@ -66,6 +73,16 @@ export function collectFiles(paths: readonly string[], options: CollectOptions =
   const ignoredNamed: { file: string; pattern: string }[] = [];
   const files: string[] = [];
   const problems: FileProblem[] = [];
+  const notes: FileProblem[] = [];
+  const kustomizations: string[] = [];
+  const charts = new Set<string>();
+  const chartCache = new Map<string, boolean>();
+  const skipChart = (chart: string) => {
+    if (charts.has(chart)) return;
+    charts.add(chart);
+    const display = displayPath(chart, cwd);
+    notes.push({ file: display, message: chartNote(chart, display) });
+  };
   const walk = (folder: string) => {
     let entries;
     try {
@@ -75,11 +92,19 @@ export function collectFiles(paths: readonly string[], options: CollectOptions =
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (entries.some((entry) => entry.name === HELM_CHART_FILE && entry.isFile())) return skipChart(folder);
+    if (kustomizationIn(entries.map((entry) => entry.name))) {
+      if (options.kustomize) {
+        kustomizations.push(folder);
+        return;
+      }
+      notes.push({ file: displayPath(folder, cwd), message: kustomizeHint() });
+    }
     for (const entry of entries) {
       const path = join(folder, entry.name);
       if (entry.isDirectory()) {
         if (!SKIPPED_FOLDERS.has(entry.name) && !ignored(path)) walk(path);
-      } else if (MANIFEST_EXTENSIONS.test(entry.name) && !ignored(path)) {
+      } else if (MANIFEST_EXTENSIONS.test(entry.name) && !ignored(path) && !isQuietFile(path, root)) {
         files.push(path);
       }
     }
@@ -99,11 +124,21 @@ export function collectFiles(paths: readonly string[], options: CollectOptions =
       problems.push({ file: given, message: 'no such file or folder' });
       continue;
     }
-    if (stats.isDirectory()) walk(path);
-    else if (!ignored(path)) files.push(path); // a file named explicitly is read whatever its extension
-    else ignoredNamed.push({ file: given, pattern: patternFor(path) ?? options.ignore!.join(', ') });
+    if (stats.isDirectory()) {
+      walk(path);
+      continue;
+    }
+    if (ignored(path)) {
+      ignoredNamed.push({ file: given, pattern: patternFor(path) ?? options.ignore!.join(', ') });
+      continue;
+    }
+    if (isQuietFile(path, root)) continue;
+    // A chart's file named explicitly (pre-commit names each staged file): one note per chart.
+    const chart = chartRootOf(path, root, chartCache);
+    if (chart) skipChart(chart);
+    else files.push(path); // a file named explicitly is read whatever its extension
   }
-  return ignoredNamed.length > 0 ? { files, problems, ignoredNamed } : { files, problems };
+  return ignoredNamed.length > 0 ? { files, problems, notes, kustomizations, ignoredNamed } : { files, problems, notes, kustomizations };
 }
 
 /** The stderr line for a named file an ignore glob left out. */

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
   recommend: { summary: 'size every container from Prometheus: peaks, leaks and spikes, written back to manifests', load: () => require('./commands/recommend') },
   diagnose: { summary: 'explain terminated containers from kubectl or docker JSON', load: () => require('./commands/diagnose') },
   webhook: { summary: 'admission webhook: serve it, or print the manifests that run it', load: () => require('./commands/webhook') },
+  init: { summary: 'write a commented .oomguard.yaml to start from', load: () => require('./commands/init') },
 };
 
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
@@ -28,13 +29,21 @@ function help(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
     '',
-    'Run `oomguard <command> --help` for a command\'s options.',
+    'Run `oomguard help <command>` (or `oomguard <command> --help`) for a command\'s options.',
     '',
   ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  let [name, ...rest] = argv;
+  // `oomguard help lint` is `oomguard lint --help`, as with git and npm.
+  if (name === 'help' && rest.length > 0) {
+    if (!COMMANDS[rest[0]]) {
+      process.stderr.write(`oomguard: unknown command "${rest[0]}"\n\n${help()}`);
+      return EXIT.usage;
+    }
+    [name, rest] = [rest[0], ['--help']];
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help());
     return name === undefined ? EXIT.usage : EXIT.ok;
@@ -55,7 +64,8 @@ export async function main(argv: string[]): Promise<number> {
     // Bad usage and an unusable config file end the same way: the sentence, no stack trace, exit 2.
     // (ConfigError is recognised by name so start-up does not load the config module for every command.)
     if (error instanceof UsageError || (error instanceof Error && error.name === 'ConfigError')) {
-      process.stderr.write(`oomguard ${name}: ${error.message}\n`);
+      const hint = error instanceof UsageError && error.showHelpHint ? `Run \`oomguard help ${name}\` for its options.\n` : '';
+      process.stderr.write(`oomguard ${name}: ${error.message}\n${hint}`);
       return EXIT.usage;
     }
     throw error;

@@ -10,6 +10,7 @@ import { annotationFor } from '../../lib/engine/context';
 import { SIZING_CONFIG_SCHEMA, sizingFromConfig, type SizingPolicyConfig } from './config';
 import { formatJsonPath } from '../../lib/core/workload';
 import { CheckBlockedError, POD_BEARING_TYPES, manifestOf, type PodBearingType, type UnknownInput } from './resources';
+import { remediateWithRule } from './remediate';
 
 /**
  * Enforcement from the rule's default severity: an error blocks `pulumi up` (mandatory), a warning or
@@ -147,8 +148,7 @@ function linterCache(rule: Rule): (config: SizingPolicyConfig | undefined) => Li
  * run is reported as advisory by throwing the policy server's `UnknownValueError` (a subclass that
  * names the container and fields) after the known findings are reported.
  */
-export function validateWithRule(rule: Rule): (args: ResourceValidationArgs, reportViolation: ReportViolation) => void {
-  const linterFor = linterCache(rule);
+export function validateWithRule(rule: Rule, linterFor = linterCache(rule)): (args: ResourceValidationArgs, reportViolation: ReportViolation) => void {
   return (args, reportViolation) => {
     const type = POD_BEARING_TYPES.get(args.type);
     if (!type) return;
@@ -177,9 +177,13 @@ export function validateWithRule(rule: Rule): (args: ResourceValidationArgs, rep
   };
 }
 
-/** The resource policy for one rule. */
+/**
+ * The resource policy for one rule. A fixable rule also remediates: set its enforcement level to
+ * `remediate` in the pack config and `pulumi up` applies the fix `oomguard fix` would write.
+ */
 export function policyFor(rule: Rule): ResourceValidationPolicy {
   const { meta } = rule;
+  const linterFor = linterCache(rule);
   return {
     name: meta.id,
     description: meta.summary,
@@ -188,7 +192,8 @@ export function policyFor(rule: Rule): ResourceValidationPolicy {
     remediationSteps: meta.remediation,
     tags: ['kubernetes', 'memory', 'oomguard'],
     configSchema: SIZING_CONFIG_SCHEMA,
-    validateResource: validateWithRule(rule),
+    validateResource: validateWithRule(rule, linterFor),
+    ...(meta.fixable ? { remediateResource: remediateWithRule(linterFor) } : {}),
   };
 }
 

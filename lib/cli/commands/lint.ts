@@ -4,8 +4,13 @@
  * could not be read or parsed (every other file is still linted and reported).
  */
 import { loadConfig } from '../../config/load';
-import { collectFiles, displayPath, ignoredNotice } from '../files';
-import { lintFile } from '../lint-files';
+import { collectFiles, displayPath, ignoredNotice, readManifest, STDIN } from '../files';
+import { lintFile, type FileOutcome } from '../lint-files';
+import { lintText } from '../../engine/lint-text';
+import { helmSources } from '../helm-source';
+import { renderKustomization } from '../kustomize';
+import { RULES_BY_ID } from '../../rules';
+import type { SeveritySetting } from '../../rules/types';
 import { createLinter } from '../../engine/linter';
 import { createFormatter, FORMATS, type FormatName, type Summary } from '../formatters';
 import type { InputError } from '../../engine/lint-text';
@@ -15,14 +20,20 @@ const HELP = `Usage: oomguard lint [options] [PATH ...]
 
 Check Kubernetes manifests (YAML or JSON, multi-document, Lists) for memory settings that end in exit
 code 137. PATH is a file, a folder (searched for *.yaml, *.yml, *.json) or - for standard input;
-the default is the current folder.
+the default is the current folder. A Helm chart's folder is skipped with a note (pipe
+\`helm template\` output to \`oomguard lint -\`: findings name the template in its # Source:).
 
 Options:
-  -f, --format <stylish|json|sarif|github>  output format (default: stylish)
-  -c, --config <file>                       configuration file (default: .oomguard.yaml found upward)
-      --max-warnings <n>                    exit 1 when there are more than n warnings
-      --color / --no-color                  force colours on or off (default: on for a terminal)
-  -h, --help                                this help
+  -f, --format <stylish|json|sarif|github|junit>  output format (default: stylish)
+  -c, --config <file>                  configuration file (default: .oomguard.yaml found upward)
+      --rule <id>=<off|info|warning|error>  a rule's severity, over the config file (repeatable)
+  -q, --quiet                          report errors only
+      --max-warnings <n>               exit 1 when there are more than n warnings
+      --stdin-filename <name>          the file name to report standard input (-) as
+      --kustomize                      lint what \`kubectl kustomize\` renders for each folder
+                                       holding a kustomization.yaml, instead of its files
+      --color / --no-color             force colours on or off (default: on for a terminal)
+  -h, --help                           this help
 
 Exit codes: 0 no error-level finding, 1 error-level findings, 2 bad usage or unreadable input.
 `;
@@ -31,7 +42,14 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...MANIFEST_COMMAND_OPTIONS, 'max-warnings': { type: 'string' } },
+    options: {
+      ...MANIFEST_COMMAND_OPTIONS,
+      'max-warnings': { type: 'string' },
+      rule: { type: 'string', multiple: true },
+      quiet: { type: 'boolean', short: 'q' },
+      'stdin-filename': { type: 'string' },
+      kustomize: { type: 'boolean' },
+    },
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -42,9 +60,21 @@ export async function run(argv: string[]): Promise<number> {
   const maxWarnings = values['max-warnings'] === undefined ? undefined : Number(values['max-warnings']);
   if (maxWarnings !== undefined && !(Number.isInteger(maxWarnings) && maxWarnings >= 0)) throw new UsageError('--max-warnings takes a whole number');
 
+  // `--rule id=severity`, as ESLint's --rule and kube-linter's --include/--exclude: over the config file.
+  const ruleOverrides: Record<string, SeveritySetting> = {};
+  for (const setting of values.rule ?? []) {
+    const match = /^([^=]+)=(off|info|warning|error)$/.exec(setting.trim());
+    if (!match) throw new UsageError(`--rule takes <rule-id>=<off|info|warning|error>, got "${setting}"`);
+    if (!RULES_BY_ID.has(match[1])) throw new UsageError(`--rule ${setting}: no rule has the id "${match[1]}" (see \`oomguard rules\`)`);
+    ruleOverrides[match[1]] = match[2] as SeveritySetting;
+  }
+  const quiet = values.quiet === true;
+  const stdinName = values['stdin-filename'];
+  if (stdinName !== undefined && !positionals.includes(STDIN)) throw new UsageError('--stdin-filename names standard input: give - as a PATH too');
+
   const cwd = process.cwd();
   const config = loadConfig(cwd, values.config);
-  const { files, problems, ignoredNamed } = collectFiles(positionals.length > 0 ? positionals : ['.'], { ignore: config.ignore, root: config.root, cwd });
+  const { files, problems, notes, kustomizations, ignoredNamed } = collectFiles(positionals.length > 0 ? positionals : ['.'], { ignore: config.ignore, root: config.root, cwd, kustomize: values.kustomize === true });
   for (const ignored of ignoredNamed ?? []) process.stderr.write(ignoredNotice('lint', ignored, config.file));
 
   const color = useColor(values, process.stdout);
@@ -76,15 +106,28 @@ export async function run(argv: string[]): Promise<number> {
   const inputErrors: InputError[] = problems.map((problem) => ({ ...problem }));
   const counts = { files: 0, documents: 0, workloads: 0, containers: 0, errorCount: 0, warningCount: 0, infoCount: 0, fixableCount: 0 };
 
-  const linter = createLinter({ severities: config.severities, sizing: config.sizing });
-  for (const file of files) {
-    const outcome = lintFile(file, displayPath(file, cwd), linter);
+  const linter = createLinter({ severities: { ...config.severities, ...ruleOverrides }, sizing: config.sizing });
+  // What was skipped (a Helm chart) is said once, before the findings.
+  if (!quiet) for (const note of notes) formatter.file({ file: note.file, findings: [], errors: [], notes: [note], documents: 0, workloads: 0, containers: 0 });
+  let hiddenWarnings = 0;
+  const outcomes = function* (): Generator<FileOutcome> {
+    for (const file of files) {
+      if (file === STDIN) yield* lintStdin(stdinName === undefined ? displayPath(file, cwd) : stdinName, linter);
+      else yield lintFile(file, displayPath(file, cwd), linter);
+    }
+    for (const folder of kustomizations) yield renderKustomization(folder, displayPath(folder, cwd), linter);
+  };
+  for (const outcome of outcomes()) {
     counts.files++;
     if ('unreadable' in outcome) {
       inputErrors.push(outcome.unreadable);
       continue;
     }
-    const { report } = outcome;
+    let { report } = outcome;
+    if (quiet) {
+      hiddenWarnings += report.findings.filter((finding) => finding.severity === 'warning').length;
+      report = { ...report, findings: report.findings.filter((finding) => finding.severity === 'error'), notes: [] };
+    }
     inputErrors.push(...report.errors);
     counts.documents += report.documents;
     counts.workloads += report.workloads;
@@ -101,8 +144,46 @@ export async function run(argv: string[]): Promise<number> {
   const summary: Summary = { ...counts, inputErrors };
   formatter.end(summary);
   flush();
+  // As ESLint: warnings hidden by --quiet still count against --max-warnings, and exceeding it is said.
+  const warnings = counts.warningCount + hiddenWarnings;
+  const tooManyWarnings = maxWarnings !== undefined && warnings > maxWarnings;
+  if (tooManyWarnings) process.stderr.write(`oomguard lint: ${warnings} warning${warnings === 1 ? '' : 's'}, more than --max-warnings ${maxWarnings}: exit 1\n`);
   if (inputErrors.length > 0) return 2;
   if (counts.errorCount > 0) return 1;
-  if (maxWarnings !== undefined && counts.warningCount > maxWarnings) return 1;
+  if (tooManyWarnings) return 1;
   return 0;
+}
+
+/**
+ * Standard input, named by --stdin-filename when given; `helm template` output (documents headed by
+ * `# Source: <template>`) is reported per template, each line counted within its rendered template.
+ */
+function lintStdin(name: string, linter: ReturnType<typeof createLinter>): FileOutcome[] {
+  const read = readManifest(STDIN);
+  if (!read.ok) return [{ unreadable: { file: name, message: read.message, ...(read.line ? { line: read.line } : {}) } }];
+  const report = lintText(read.text, name, linter);
+  const sources = helmSources(read.text);
+  if (!sources) return [{ report }];
+  const place = <T extends { file: string; line?: number }>(item: T): T => {
+    const at = item.line === undefined ? undefined : sources.locate(item.line);
+    return at ? { ...item, file: at.file, line: at.line } : item;
+  };
+  // One report per template, so every output format groups the findings under their template.
+  // Rendered templates are no files `oomguard fix` could edit: their findings offer no fix.
+  const findings = report.findings.map(({ fix: _fix, ...finding }) => place(finding));
+  const errors = report.errors.map(place);
+  const notes = report.notes.map(place);
+  const files = [...new Set([...findings, ...errors, ...notes].map((item) => item.file))];
+  if (files.length === 0) return [{ report }];
+  return files.map((file, index) => ({
+    report: {
+      file,
+      findings: findings.filter((item) => item.file === file),
+      errors: errors.filter((item) => item.file === file),
+      notes: notes.filter((item) => item.file === file),
+      documents: index === 0 ? report.documents : 0,
+      workloads: index === 0 ? report.workloads : 0,
+      containers: index === 0 ? report.containers : 0,
+    },
+  }));
 }

@@ -1,6 +1,6 @@
 import type { Formatter, FormatterOptions } from './types';
 
-export const FORMATS = ['stylish', 'json', 'sarif', 'github'] as const;
+export const FORMATS = ['stylish', 'json', 'sarif', 'github', 'junit'] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 /** Formatters load on demand: SARIF pulls in the rule registry's docs, stylish the colour library. */
@@ -8,6 +8,7 @@ export function createFormatter(name: FormatName, options: FormatterOptions): Fo
   switch (name) {
     case 'json': return (require('./json') as typeof import('./json')).createJsonFormatter(options);
     case 'sarif': return (require('./sarif') as typeof import('./sarif')).createSarifFormatter(options);
+    case 'junit': return (require('./junit') as typeof import('./junit')).createJunitFormatter(options);
     case 'github': return (require('./github') as typeof import('./github')).createGithubFormatter(options);
     default: return (require('./stylish') as typeof import('./stylish')).createStylishFormatter(options);
   }

@@ -4,6 +4,9 @@
  * index, level, message and a physical location (repository-relative URI and start line), and input
  * errors as tool execution notifications. Streams results as files are linted.
  */
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { RULES } from '../../rules';
 import { packageRoot } from '../../config/package-root';
 import { resourceText, type Formatter, type FormatterOptions } from './types';
@@ -11,7 +14,28 @@ import { resourceText, type Formatter, type FormatterOptions } from './types';
 const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
 const HELP_BASE = 'https://github.com/oomguard/oomguard/blob/main/docs/rules/';
 
+/** The source root results are relative to: the git work tree holding the working directory, else the working directory. */
+export function sourceRoot(cwd: string = process.cwd()): string {
+  for (let folder = cwd; ; folder = dirname(folder)) {
+    if (existsSync(join(folder, '.git'))) return folder;
+    if (dirname(folder) === folder) return cwd;
+  }
+}
+
+/**
+ * An artifact location: relative to `%SRCROOT%` (with `uriBaseId`, as GitHub code scanning wants)
+ * whenever the file is inside the source root, else an absolute `file:` URI; standard input has no URI base.
+ */
+export function artifactLocation(file: string, root: string, cwd: string = process.cwd()): { uri: string; uriBaseId?: string } {
+  if (file === '<stdin>') return { uri: 'stdin' };
+  const absolute = isAbsolute(file) ? file : resolve(cwd, file);
+  const rel = relative(root, absolute);
+  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return { uri: rel.split(sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+  return { uri: pathToFileURL(absolute).href };
+}
+
 export function createSarifFormatter({ out }: FormatterOptions): Formatter {
+  const root = sourceRoot();
   const version = require(`${packageRoot()}/package.json`).version as string;
   const ruleIndex = new Map(RULES.map((rule, index) => [rule.meta.id, index]));
   const rules = RULES.map(({ meta }) => ({
@@ -30,7 +54,8 @@ export function createSarifFormatter({ out }: FormatterOptions): Formatter {
   };
   const driver = { name: 'oomguard', informationUri: 'https://github.com/oomguard/oomguard', version, semanticVersion: version, rules };
   let first = true;
-  out(`${JSON.stringify(head).slice(0, -1)},"runs":[{"tool":${JSON.stringify({ driver })},"results":[`);
+  const originalUriBaseIds = { '%SRCROOT%': { uri: pathToFileURL(root + sep).href } };
+  out(`${JSON.stringify(head).slice(0, -1)},"runs":[{"tool":${JSON.stringify({ driver })},"originalUriBaseIds":${JSON.stringify(originalUriBaseIds)},"results":[`);
   return {
     file(report) {
       let chunk = '';
@@ -41,7 +66,7 @@ export function createSarifFormatter({ out }: FormatterOptions): Formatter {
           level: LEVEL[finding.severity],
           message: { text: finding.message },
           locations: [{
-            physicalLocation: { artifactLocation: { uri: encodeURI(finding.file), uriBaseId: '%SRCROOT%' }, region: { startLine: finding.line } },
+            physicalLocation: { artifactLocation: artifactLocation(finding.file, root), region: { startLine: finding.line } },
             logicalLocations: [{ name: resourceText(finding), kind: 'resource' }],
           }],
           partialFingerprints: { 'oomguard/v1': `${finding.ruleId}:${resourceText(finding)}:${finding.container ?? ''}` },
@@ -55,7 +80,7 @@ export function createSarifFormatter({ out }: FormatterOptions): Formatter {
       const notifications = summary.inputErrors.map((error) => ({
         level: 'error',
         message: { text: error.message },
-        locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(error.file), uriBaseId: '%SRCROOT%' }, ...(error.line ? { region: { startLine: error.line } } : {}) } }],
+        locations: [{ physicalLocation: { artifactLocation: artifactLocation(error.file, root), ...(error.line ? { region: { startLine: error.line } } : {}) } }],
       }));
       const invocation = { executionSuccessful: summary.inputErrors.length === 0, toolExecutionNotifications: notifications };
       out(`],"invocations":[${JSON.stringify(invocation)}],"columnKind":"utf16CodeUnits"}]}\n`);
