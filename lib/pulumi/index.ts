@@ -8,7 +8,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import {
-  buildDeployment, isRuntimeId, parseQuantity, RUNTIME_IDS, sizeContainer,
+  buildDeployment, isRuntimeId, legacyJvmFor, parseQuantity, RUNTIME_IDS, sizeContainer,
   type EnvEntry, type ProbePaths, type Recommendation, type RuntimeId, type SizingConfig,
 } from '../index';
 
@@ -23,7 +23,10 @@ export interface SizedDeploymentArgs {
   readonly port?: number;
   /** Environment; heap options in it are merged with the generated ones, never duplicated. */
   readonly env?: readonly EnvEntry[];
-  /** A JVM without container support (Java 8 before 8u191, Java 9) gets `-Xmx`. @default false */
+  /**
+   * A JVM without container support (Java 8 before 8u191, Java 9) gets `-Xmx`.
+   * @default read from `image` when it is a plain string (as `oomguard generate` does), else false
+   */
   readonly legacyJvm?: boolean;
   /** @default `/livez` and `/readyz` */
   readonly probePaths?: ProbePaths;
@@ -66,7 +69,8 @@ export class SizedDeployment extends pulumi.ComponentResource {
       peakBytes: peak.bytes,
       ...(args.sizing ? { sizing: args.sizing } : {}),
       ...(args.env ? { env: args.env } : {}),
-      ...(args.legacyJvm !== undefined ? { legacyJvm: args.legacyJvm } : {}),
+      // A plain image string tells the JVM variant, as for `oomguard generate` (an Output is not known until deployment).
+      legacyJvm: legacyJvmFor(args.runtime, typeof args.image === 'string' ? args.image : undefined, args.legacyJvm),
       ...(args.port !== undefined ? { port: args.port } : {}),
       ...(args.probePaths ? { probePaths: args.probePaths } : {}),
     };

@@ -23,6 +23,8 @@ function pythonImage({ name }: ImageName): boolean {
 export const python: RuntimeProfile = {
   id: 'python',
   title: 'Python',
+  slowStart: false,
+  minHeapBytes: undefined,
   overhead: {
     bytes: 100 * MIB,
     rangeMiB: [30, 100],
@@ -35,6 +37,8 @@ export const python: RuntimeProfile = {
     if (imageName(container.image).fact(pythonImage)) return { runtime: 'python', reason: `image ${container.image}` };
     return undefined;
   },
+  overheadModel: () => ({ fixedBytes: 100 * MIB, perHeapByte: 0, label: 'Python' }),
+  settings: () => [{ name: 'MALLOC_ARENA_MAX', value: '2' }],
   flags(): EnvSetting[] {
     return [{ name: 'MALLOC_ARENA_MAX', value: '2' }];
   },

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { load } from 'js-yaml';
 import { diagnose, formatHuman, readSubjects } from '../../diagnose';
+import { resolveSizing } from '../../config/sizing';
 import { parseCommandArgs, UsageError } from '../usage';
 
 const HELP = `Usage: oomguard diagnose [FILE|-] [--format human|json]
@@ -17,6 +18,7 @@ the memory limit, the detected runtime and the next step (heap flag, sizing form
   FILE            kubectl get pod [NAME] -o json (a Pod or a List), or docker inspect output; - or
                   nothing for standard input. YAML (kubectl get pod -o yaml) works too.
   --format F      human (default) or json
+  -c, --config F  configuration file for sizing (default: .oomguard.yaml found upward)
 
 Examples:
   kubectl get pod -n shop api-7d4b9c8f6d-x2x7k -o json | oomguard diagnose
@@ -55,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
-    options: { format: { type: 'string', default: 'human' }, help: { type: 'boolean', short: 'h' } },
+    options: { format: { type: 'string', default: 'human' }, config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -77,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`oomguard diagnose: ${name}: ${read.message}\n`);
     return 2;
   }
-  const report = diagnose(read.subjects);
+  const report = diagnose(read.subjects, { sizing: resolveSizing(process.cwd(), { config: values.config }) });
   if (values.format === 'json') process.stdout.write(`${JSON.stringify({ input: name, ...report }, null, 2)}\n`);
   else process.stdout.write(formatHuman(report));
   return report.summary.errors + report.summary.warnings > 0 ? 1 : 0;
