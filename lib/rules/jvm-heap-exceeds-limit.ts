@@ -1,5 +1,6 @@
 import { describeBytes } from '../core/quantity';
 import { percentageFor, xmxMiBFor } from '../runtimes/jvm';
+import { effectiveMaxHeap } from '../runtimes/jvm-memory';
 import { overheadText } from '../sizing/formula';
 import { editable, replaceOptions } from './edits';
 import { runtimeScope } from './scopes';
@@ -41,11 +42,19 @@ export default defineRule({
     // MaxRAM says what the memory is meant to be: changing it is the user's call, not a fix.
     const percentAt = options.maxRamPercentage?.at;
     if (!budget.tooSmall && !options.maxRam && percentAt && editable(percentAt) && (!options.minRamPercentage || editable(options.minRamPercentage.at))) {
-      const percent = percentageFor(limitBytes, ceiling).toFixed(1);
-      const replacements: [typeof percentAt, string][] = options.minRamPercentage
-        ? [[percentAt, `-XX:MaxRAMPercentage=${percent}`], [options.minRamPercentage.at, `-XX:MinRAMPercentage=${percent}`]]
-        : [[percentAt, `-XX:MaxRAMPercentage=${percent} -XX:MinRAMPercentage=${percent}`]];
-      fix = { description: `set MaxRAMPercentage and MinRAMPercentage to ${percent}`, edits: replaceOptions(replacements) };
+      const percent = percentageFor(limitBytes, ceiling);
+      const text = percent.toFixed(1);
+      if (options.minRamPercentage) {
+        fix = { description: `set MaxRAMPercentage and MinRAMPercentage to ${text}`, edits: replaceOptions([[percentAt, `-XX:MaxRAMPercentage=${text}`], [options.minRamPercentage.at, `-XX:MinRAMPercentage=${text}`]]) };
+      } else if (percentAt.source.startsWith('env ') || percentAt.text.trim() !== percentAt.token) {
+        // A whitespace-split string (an env value, `sh -c`): both options go where the one was.
+        fix = { description: `set MaxRAMPercentage and MinRAMPercentage to ${text}`, edits: replaceOptions([[percentAt, `-XX:MaxRAMPercentage=${text} -XX:MinRAMPercentage=${text}`]]) };
+      } else {
+        // One argv element holds one option: MaxRAMPercentage alone where it takes effect, else -Xmx.
+        const alone = effectiveMaxHeap({ maxRamPercentage: percent }, { memoryBytes: limitBytes }, jvm.gc).bytes ?? Infinity;
+        const replacement = alone <= ceiling ? `-XX:MaxRAMPercentage=${text}` : `-Xmx${xmxMiBFor(ceiling)}m`;
+        fix = { description: `replace ${setting} with ${replacement}`, edits: replaceOptions([[percentAt, replacement]]) };
+      }
     }
     return [{ messageId: 'percentage', data: { ...common(), setting, source: at.source, basis: jvm.heap.basis }, path: at.path, ...(fix ? { fix } : {}) }];
   },

@@ -104,7 +104,7 @@ export function effectiveMaxHeap(options: HeapOptions, machine: MachineShape, gc
   } else {
     const fromMax = Math.floor((physical * maxPercent) / 100);
     heap = Math.max(fromMax, DEFAULT_MAX_HEAP_BYTES);
-    basis = fromMax >= DEFAULT_MAX_HEAP_BYTES ? `MaxRAMPercentage ${maxPercent} of ${source}` : `the ${Math.round(DEFAULT_MAX_HEAP_BYTES / MIB)} MiB default MaxHeapSize (MaxRAMPercentage ${maxPercent} of ${source} is smaller)`;
+    basis = fromMax >= DEFAULT_MAX_HEAP_BYTES ? `MaxRAMPercentage ${maxPercent} of ${source}` : `HotSpot's 126 MiB default MaxHeapSize: MaxRAMPercentage ${maxPercent} of ${source} is smaller and MinRAMPercentage ${minPercent} is not`;
   }
   if (options.xms !== undefined && options.xms > heap) {
     heap = options.xms;
