@@ -142,13 +142,19 @@ class Facts implements ContainerFacts {
     return this.cachedCpus;
   }
 
+  /** A collector the options choose (the JVM's `-XX:+UseG1GC`): the overhead model follows it. */
+  private get collector(): string | undefined {
+    const jvm = this.id === 'jvm' ? this.jvm : undefined;
+    return jvm?.gcChosenBy === 'flag' ? jvm.gc : undefined;
+  }
+
   get recommendation(): Recommendation | undefined {
-    if (this.cachedRecommendation === null) this.cachedRecommendation = this.peak ? recommend(this.peak.bytes, this.id, this.sizing, this.cpus) : undefined;
+    if (this.cachedRecommendation === null) this.cachedRecommendation = this.peak ? recommend(this.peak.bytes, this.id, this.sizing, this.cpus, this.collector) : undefined;
     return this.cachedRecommendation;
   }
 
   get budget(): Budget | undefined {
-    if (this.cachedBudget === null) this.cachedBudget = this.limitBytes === undefined ? undefined : budgetAt(this.limitBytes, this.id, this.sizing, this.cpus);
+    if (this.cachedBudget === null) this.cachedBudget = this.limitBytes === undefined ? undefined : budgetAt(this.limitBytes, this.id, this.sizing, this.cpus, this.collector);
     return this.cachedBudget;
   }
 

@@ -81,10 +81,13 @@ export function legacyJvmFor(runtime: RuntimeId, image: string | undefined, decl
 export function sizeContainer(input: SizedContainerInput): SizedContainer {
   const sizing = input.sizing ?? DEFAULT_SIZING;
   const cpus = input.cpu === undefined ? undefined : Math.max(1, Math.ceil(input.cpu));
-  const recommendation = recommend(input.peakBytes, input.runtime, sizing, cpus);
+  // A collector the user's options choose (-XX:+UseG1GC) sizes the overhead, whatever HotSpot would pick.
+  const given = input.runtime === 'jvm' && input.env?.length ? factsOfSpec({ image: input.image ?? '', env: input.env, runtime: 'jvm' }).jvm : undefined;
+  const collector = given?.gcChosenBy === 'flag' ? given.gc : undefined;
+  const recommendation = recommend(input.peakBytes, input.runtime, sizing, cpus, collector);
   const memory = formatQuantity(recommendation.limitBytes);
   const legacy = legacyJvmFor(input.runtime, input.image, input.legacyJvm);
-  const { settings } = settingsAt(recommendation.limitBytes, input.runtime, sizing, { legacy, ...(cpus !== undefined ? { cpus } : {}) });
+  const { settings } = settingsAt(recommendation.limitBytes, input.runtime, sizing, { legacy, ...(cpus !== undefined ? { cpus } : {}), ...(collector ? { collector } : {}) });
   const env = mergeEnvEntries(input.runtime, input.env ?? [], settings);
   // What the runtime will do with exactly this container, read back through the facts model.
   const facts = factsOfSpec({ image: input.image ?? '', env, limitBytes: recommendation.limitBytes, runtime: input.runtime, ...(input.cpu !== undefined ? { cpu: input.cpu } : {}) }, sizing);

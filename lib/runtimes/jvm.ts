@@ -226,6 +226,10 @@ function parseJvmOptions(container: Container, variant: JvmVariant): JvmOptions 
   };
 }
 
+function isJvmGc(value: string | undefined): value is JvmGc {
+  return value !== undefined && Object.values(GC_FLAGS).includes(value as JvmGc);
+}
+
 const GC_FLAGS: Readonly<Record<string, JvmGc>> = {
   '-XX:+UseSerialGC': 'serial', '-XX:+UseG1GC': 'g1', '-XX:+UseParallelGC': 'parallel', '-XX:+UseZGC': 'z', '-XX:+UseShenandoahGC': 'shenandoah',
 };
@@ -335,7 +339,7 @@ export const jvm: RuntimeProfile = {
     rangeMiB: [200, 400],
     source: 'Native Memory Tracking of a small service plus an application allowance, and GC structures per GiB of heap (lib/runtimes/jvm-memory.ts, docs/evidence.md)',
   },
-  overheadModel: (machine) => jvmNonHeapModel(ergonomicGc(machine)),
+  overheadModel: (machine) => jvmNonHeapModel(isJvmGc(machine.collector) ? machine.collector : ergonomicGc(machine)),
   detect(container: Container): Detection | undefined {
     const env = container.env.find((variable) => (JVM_OPTION_ENV as readonly string[]).includes(variable.name));
     const legacy = isLegacyJvmImage(container.image);

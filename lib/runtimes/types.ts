@@ -41,6 +41,8 @@ export interface MachineShape {
   readonly memoryBytes: number | undefined;
   /** Processors: `ceil` of the CPU limit. @default unknown, a node's (at least 2) */
   readonly cpus?: number;
+  /** A collector chosen by option (`-XX:+UseG1GC` gives `g1`), which the runtime then uses whatever the shape. */
+  readonly collector?: string;
 }
 
 export interface RuntimeProfile {

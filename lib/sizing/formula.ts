@@ -103,16 +103,16 @@ export interface Budget {
 }
 
 /** The runtime's ceiling budget at a limit: the largest heap H with H + overhead(H) ≤ limit. */
-export function budgetAt(limitBytes: number, runtime: RuntimeId | undefined, sizing: SizingConfig = DEFAULT_SIZING, cpus?: number): Budget {
-  const model = overheadModelFor(runtime, sizing, { memoryBytes: limitBytes, ...(cpus !== undefined ? { cpus } : {}) });
+export function budgetAt(limitBytes: number, runtime: RuntimeId | undefined, sizing: SizingConfig = DEFAULT_SIZING, cpus?: number, collector?: string): Budget {
+  const model = overheadModelFor(runtime, sizing, { memoryBytes: limitBytes, ...(cpus !== undefined ? { cpus } : {}), ...(collector ? { collector } : {}) });
   const heapBytes = Math.max(0, Math.floor((limitBytes - model.fixedBytes) / (1 + model.perHeapByte)));
   const minHeapBytes = runtime ? PROFILES[runtime].minHeapBytes : undefined;
   return { limitBytes, heapBytes, overheadBytes: limitBytes - heapBytes, overheadLabel: model.label, tooSmall: minHeapBytes !== undefined && heapBytes < minHeapBytes, minHeapBytes };
 }
 
 /** The settings (heap flags, env) oomguard gives a runtime at a limit: the one place generate, fix and verify take them from. */
-export function settingsAt(limitBytes: number, runtime: RuntimeId, sizing: SizingConfig = DEFAULT_SIZING, options: { legacy?: boolean; cpus?: number } = {}) {
-  const budget = budgetAt(limitBytes, runtime, sizing, options.cpus);
+export function settingsAt(limitBytes: number, runtime: RuntimeId, sizing: SizingConfig = DEFAULT_SIZING, options: { legacy?: boolean; cpus?: number; collector?: string } = {}) {
+  const budget = budgetAt(limitBytes, runtime, sizing, options.cpus, options.collector);
   return { budget, settings: PROFILES[runtime].settings(limitBytes, budget.heapBytes, { legacy: options.legacy === true }) };
 }
 
@@ -120,11 +120,11 @@ export function settingsAt(limitBytes: number, runtime: RuntimeId, sizing: Sizin
  * The recommended memory limit (= request) for a measured peak: ceil_Mi(peak × factor + overhead), the
  * overhead taken at that heap and for the container the limit makes (the JVM's collector depends on it).
  */
-export function recommend(peakBytes: number, runtime: RuntimeId | undefined, sizing: SizingConfig = DEFAULT_SIZING, cpus?: number): Recommendation {
+export function recommend(peakBytes: number, runtime: RuntimeId | undefined, sizing: SizingConfig = DEFAULT_SIZING, cpus?: number, collector?: string): Recommendation {
   if (!(peakBytes > 0) || !Number.isFinite(peakBytes)) throw new RangeError(`peak must be a positive number of bytes, got ${peakBytes}`);
   const minHeap = runtime ? PROFILES[runtime].minHeapBytes ?? 0 : 0;
   const heapBytes = Math.max(peakBytes * sizing.factor, minHeap);
-  const shape = (memoryBytes: number | undefined): MachineShape => ({ memoryBytes, ...(cpus !== undefined ? { cpus } : {}) });
+  const shape = (memoryBytes: number | undefined): MachineShape => ({ memoryBytes, ...(cpus !== undefined ? { cpus } : {}), ...(collector ? { collector } : {}) });
   // The model depends on the container the limit makes (HotSpot picks Serial below 1792 MiB): start from
   // the smallest container and move up while the limit changes the model.
   let model = overheadModelFor(runtime, sizing, shape(0));
@@ -166,7 +166,8 @@ class SizedRecommendation implements Recommendation {
 /** `JVM overhead (G1 GC)`, `Node.js overhead`, `JVM overhead (configured)`. */
 export function overheadText(runtime: RuntimeId | undefined, label: string): string {
   const title = runtimeTitle(runtime);
-  return label === title || label === 'default' ? `${title} overhead` : `${title} overhead (${label})`;
+  // A constant (configured, or a runtime's own) needs no label; a model says which part it took.
+  return label === title || label === 'default' || label === 'configured' ? `${title} overhead` : `${title} overhead (${label})`;
 }
 
 /**
