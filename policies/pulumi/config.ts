@@ -79,6 +79,8 @@ export function sizingFromConfig(config: SizingPolicyConfig | undefined): Sizing
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65536) {
       throw new RangeError(`oomguard policy config: overheadMiB.${key} must be a whole number of MiB from 0 to 65536, got ${JSON.stringify(value)}`);
     }
+    // The CLI sends every schema default: a constant equal to the runtime's own is no setting at all.
+    if (key !== 'jvm' && value * MIB === defaultOverheadBytes(key as OverheadKey)) continue;
     overheads[key as OverheadKey] = value * MIB;
   }
   return { factor, overheads };
