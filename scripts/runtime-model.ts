@@ -6,10 +6,11 @@
  *    -XX:+PrintNMTStatistics`), for a small HTTP service (test/workloads/Service.java) with Serial and G1
  *    at several heap sizes (`-Xms` = `-Xmx`, so the GC's per-heap structures are committed in full), and
  *    with 20 and 200 pool threads.
- * 2. Node.js: `v8.getHeapStatistics().heap_size_limit` for several `--max-old-space-size` values (the
- *    young generation V8 adds on top of the old space).
+ * 2. Node.js: `v8.getHeapStatistics().heap_size_limit` for several `--max-old-space-size` values inside
+ *    real memory cgroups (the young generation V8 adds on top of the old space, sized from the limit).
  *
- * Needs java/javac and node. At most two runtimes run at once (the machine is shared).
+ * Needs java/javac, node and a writable memory cgroup (root). At most two runtimes run at once (the
+ * machine is shared).
  *
  *   npx tsx scripts/runtime-model.ts
  */
@@ -17,6 +18,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { findCgroupParent, MemoryCgroup } from '../lib/lab/cgroup';
 
 const ROOT = path.join(__dirname, '..');
 const DOC = path.join(ROOT, 'docs', 'evidence.md');
@@ -83,9 +85,18 @@ export function nonHeap(run: NmtRun): number {
   return c.Total - (c['Java Heap'] ?? 0) - (c['Native Memory Tracking'] ?? 0);
 }
 
-async function nodeHeapLimit(maxOldSpaceMiB: number): Promise<number> {
-  const result = await run(process.execPath, [`--max-old-space-size=${maxOldSpaceMiB}`, '-p', 'v8.getHeapStatistics().heap_size_limit']);
-  return Number(result.stdout.trim());
+/** V8's heap_size_limit for a flag, inside a real memory cgroup of `limitMiB` (V8 sizes its young generation from it). */
+async function nodeHeapLimit(limitMiB: number, maxOldSpaceMiB: number): Promise<number> {
+  const parent = findCgroupParent();
+  if (!parent.ok) throw new Error(`a memory cgroup is needed: ${parent.problem}`);
+  const group = MemoryCgroup.create(parent.parent, limitMiB * MIB);
+  try {
+    const wrapped = group.wrap([process.execPath, `--max-old-space-size=${maxOldSpaceMiB}`, '-p', 'v8.getHeapStatistics().heap_size_limit']);
+    const result = await run(wrapped.file, [...wrapped.args]);
+    return Number(result.stdout.trim());
+  } finally {
+    await group.destroy();
+  }
 }
 
 const mib = (bytes: number) => (bytes / MIB).toFixed(1);
@@ -100,9 +111,9 @@ async function main(): Promise<void> {
       ['Serial', 256, 200], ['G1', 1024, 200],
     ];
     const runs = await pool(plan.map(([gc, heap, threads]) => () => nmt(classes, gc, heap, threads)), 2);
-    const nodeValues = [256, 512, 1024, 2048, 4096, 8192];
+    const nodeCases: [number, number][] = [[256, 100], [256, 156], [512, 100], [512, 412], [513, 100], [1024, 924], [1025, 100], [2048, 1948], [2049, 100], [4096, 3996], [8192, 100], [8192, 8092]];
     const nodeLimits: number[] = [];
-    for (const value of nodeValues) nodeLimits.push(await nodeHeapLimit(value));
+    for (const [limit, flag] of nodeCases) nodeLimits.push(await nodeHeapLimit(limit, flag));
 
     const java = /version "([^"]+)"/.exec(String(require('node:child_process').spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr))?.[1] ?? 'unknown';
     const row = (r: NmtRun) => {
@@ -119,11 +130,11 @@ async function main(): Promise<void> {
       '|---|---|---|---|---|---|---|---|---|---|',
       ...runs.map(row),
       '',
-      `Node.js ${process.versions.node}: \`v8.getHeapStatistics().heap_size_limit\` for \`--max-old-space-size\` (the young generation V8 adds above the old space).`,
+      `Node.js ${process.versions.node} inside a memory cgroup of each limit: \`v8.getHeapStatistics().heap_size_limit\` for \`--max-old-space-size\`. What V8 adds above the flag is its young generation, sized from the container limit, not from the flag (lib/runtimes/node.ts \`youngGenerationBytes\`).`,
       '',
-      '| --max-old-space-size | heap_size_limit | above the flag |',
-      '|---|---|---|',
-      ...nodeValues.map((value, index) => `| ${value} | ${mib(nodeLimits[index])} MiB | ${mib(nodeLimits[index] - value * MIB)} MiB |`),
+      '| cgroup limit (MiB) | --max-old-space-size | heap_size_limit | above the flag |',
+      '|---|---|---|---|',
+      ...nodeCases.map(([limit, flag], index) => `| ${limit} | ${flag} | ${mib(nodeLimits[index])} MiB | ${mib(nodeLimits[index] - flag * MIB)} MiB |`),
       '',
       END,
     ];
@@ -132,7 +143,7 @@ async function main(): Promise<void> {
     const stop = doc.indexOf(END);
     const section = lines.join('\n');
     fs.writeFileSync(DOC, start >= 0 && stop > start ? `${doc.slice(0, start)}${section}${doc.slice(stop + END.length)}` : `${doc.trimEnd()}\n\n${section}\n`);
-    fs.writeFileSync(path.join(ROOT, 'docs', 'evidence', 'runtime-model.json'), `${JSON.stringify({ java, node: process.versions.node, nmt: runs, node_heap_size_limit: nodeValues.map((value, index) => ({ maxOldSpaceMiB: value, heapSizeLimitBytes: nodeLimits[index] })) }, null, 2)}\n`);
+    fs.writeFileSync(path.join(ROOT, 'docs', 'evidence', 'runtime-model.json'), `${JSON.stringify({ java, node: process.versions.node, nmt: runs, node_heap_size_limit: nodeCases.map(([limitMiB, maxOldSpaceMiB], index) => ({ limitMiB, maxOldSpaceMiB, heapSizeLimitBytes: nodeLimits[index] })) }, null, 2)}\n`);
     process.stderr.write(`runtime-model: wrote ${path.relative(ROOT, DOC)}\n`);
   } finally {
     fs.rmSync(classes, { recursive: true, force: true });

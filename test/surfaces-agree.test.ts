@@ -6,6 +6,7 @@
  * everywhere.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { Size, Testing } from 'cdk8s';
@@ -14,6 +15,7 @@ import * as assert from 'uvu/assert';
 import { MemorySafeDeployment, Runtime } from '../lib/cdk8s';
 import { createLinter, type RuntimeId } from '../lib';
 import { SizedDeployment } from '../lib/pulumi';
+import { recommend, settingsAt } from '../lib/sizing/formula';
 import { mockPulumi } from './helpers/pulumi-mocks';
 
 const CLI = join(__dirname, '..', 'bin', 'oomguard.js');
@@ -81,6 +83,20 @@ test('a pulumi.Output image cannot tell the JVM variant: legacyJvm says it, and 
   await new Promise((resolve) => component.deployment.urn.apply(resolve));
   const inputs = registered.find((args) => args.type === 'kubernetes:apps/v1:Deployment')!.inputs as Json;
   assert.equal(container(inputs).env, [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx600m -XX:+ExitOnOutOfMemoryError' }]);
+});
+
+test('README: the sizing table and its examples are what the facts model computes', () => {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const limit = 1000 * 2 ** 20;
+  for (const runtime of ['jvm', 'node', 'go', 'python', 'dotnet', 'ruby'] as const) {
+    const settings = settingsAt(limit, runtime).settings.map((setting) => `${setting.name}=${setting.value}`).join(' ');
+    assert.ok(readme.includes(`\`${settings}\``), `README shows ${settings} for ${runtime} at 1000Mi`);
+  }
+  assert.ok(readme.includes(`\`-Xmx${/-Xmx(\d+)m/.exec(settingsAt(limit, 'jvm', undefined, { legacy: true }).settings[0].value)![1]}m\` for Java 8`));
+  for (const [peak, result] of [['100Mi', '351Mi'], ['400Mi', '802Mi'], ['4Gi', '6616Mi']]) {
+    assert.ok(readme.includes(`${peak} → ${result}`), `${peak} → ${result}`);
+    assert.is(`${recommend(bytesOf(peak), 'jvm').limitBytes / 2 ** 20}Mi`, result);
+  }
 });
 
 test.run();
