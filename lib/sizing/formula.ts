@@ -1,9 +1,14 @@
 /**
  * The one sizing formula, shared by the generator, the linter, the fixer and the evidence tools:
  *
- *   limit   = ceil_Mi(peak x factor + runtime overhead)
+ *   heap    = peak x factor (at least the runtime's minimum heap)
+ *   limit   = ceil_Mi(heap + overhead(heap))
  *   request = limit
- *   runtime ceiling = limit - runtime overhead   (heap flag, GOMEMLIMIT, ...)
+ *   runtime ceiling at a limit = the largest heap H with H + overhead(H) <= limit   (budgetAt)
+ *
+ * The overhead is the runtime's model (lib/runtimes/<id>.ts `overheadModel`): a constant for most
+ * runtimes, for the JVM 200 MiB plus its collector's structures per GiB of heap, measured with Native
+ * Memory Tracking (lib/runtimes/jvm-memory.ts). A configured overhead is a constant that replaces it.
  *
  * The 1.5 factor is headroom over a measured peak: a peak measured in a load test is seldom the
  * peak production sees, and a GC'd heap needs room above its live set to collect efficiently
