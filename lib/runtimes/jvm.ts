@@ -303,7 +303,8 @@ export function heapPercentage(limitBytes: number, overheadBytes: number): numbe
  */
 export function percentageFor(limitBytes: number, heapBytes: number): number {
   const gc = ergonomicGc({ memoryBytes: limitBytes });
-  let tenths = Math.max(1, Math.floor((heapBytes / limitBytes) * 1000));
+  // HotSpot takes 0 to 100 percent; a budget above the limit (a tiny limit and the minimum heap) gets 100.
+  let tenths = Math.min(1000, Math.max(1, Math.floor((heapBytes / limitBytes) * 1000)));
   while (tenths > 1 && (effectiveMaxHeap({ maxRamPercentage: tenths / 10, minRamPercentage: tenths / 10 }, { memoryBytes: limitBytes }, gc).bytes ?? 0) > heapBytes) tenths--;
   return tenths / 10;
 }
