@@ -119,7 +119,7 @@ test('sizing: limit = ceil_Mi(peak × 1.5 + overhead), with the breakdown', () =
   // One CPU: Serial whatever the memory.
   assert.is(recommend(4 * 1024 * MIB, 'jvm', DEFAULT_SIZING, 1).explanation, 'peak 4Gi × 1.5 + 220Mi JVM overhead (Serial GC) = 6364Mi');
   // A configured constant wins over the model.
-  assert.is(recommend(400 * MIB, 'jvm', { factor: 1.5, overheads: { jvm: 400 * MIB } }).explanation, 'peak 400Mi × 1.5 + 202Mi JVM overhead (Serial GC) = 802Mi');
+  assert.is(recommend(400 * MIB, 'jvm', { factor: 1.5, overheads: { jvm: 400 * MIB } }).explanation, 'peak 400Mi × 1.5 + 400Mi JVM overhead = 1000Mi');
   // The minimum heap: a 1Mi peak still gets a 16 MiB heap.
   assert.is(recommend(MIB, 'jvm').limitBytes, 217 * MIB);
   assert.is(recommend(100 * MIB, 'node').limitBytes, 250 * MIB);
