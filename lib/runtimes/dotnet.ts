@@ -17,6 +17,9 @@ function dotnetImage({ repository }: ImageName): boolean {
   return /(^|\/)dotnet\/(aspnet|runtime|sdk)/.test(repository);
 }
 
+/** The overhead as a constant model (one object: a fleet sizes many containers). */
+const CONSTANT_OVERHEAD = Object.freeze({ fixedBytes: 150 * MIB, perHeapByte: 0, label: '.NET' });
+
 export const dotnet: RuntimeProfile = {
   id: 'dotnet',
   title: '.NET',
@@ -31,7 +34,7 @@ export const dotnet: RuntimeProfile = {
     if (imageName(container.image).fact(dotnetImage)) return { runtime: 'dotnet', reason: `image ${container.image}` };
     return undefined;
   },
-  overheadModel: () => ({ fixedBytes: 150 * MIB, perHeapByte: 0, label: '.NET' }),
+  overheadModel: () => CONSTANT_OVERHEAD,
   settings: (_limitBytes, heapBytes) => [{ name: 'DOTNET_GCHeapHardLimit', value: `0x${Math.max(16 * MIB, Math.floor(heapBytes)).toString(16)}` }],
   flags(limitBytes, overheadBytes): EnvSetting[] {
     return [{ name: 'DOTNET_GCHeapHardLimit', value: `0x${Math.max(16 * MIB, limitBytes - overheadBytes).toString(16)}` }];

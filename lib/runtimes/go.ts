@@ -57,6 +57,9 @@ function goSettings(_limitBytes: number, heapBytes: number): EnvSetting[] {
   return [{ name: 'GOMEMLIMIT', value: `${Math.max(floorMiB(GO_MIN_HEAP_BYTES), floorMiB(heapBytes))}MiB` }];
 }
 
+/** The overhead as a constant model (one object: a fleet sizes many containers). */
+const CONSTANT_OVERHEAD = Object.freeze({ fixedBytes: 50 * MIB, perHeapByte: 0, label: 'Go' });
+
 export const go: RuntimeProfile = {
   id: 'go',
   title: 'Go',
@@ -74,7 +77,7 @@ export const go: RuntimeProfile = {
     if (imageName(container.image).fact(goImage)) return { runtime: 'go', reason: `image ${container.image}` };
     return undefined;
   },
-  overheadModel: () => ({ fixedBytes: 50 * MIB, perHeapByte: 0, label: 'Go' }),
+  overheadModel: () => CONSTANT_OVERHEAD,
   settings: goSettings,
   flags: (limitBytes, overheadBytes) => goSettings(limitBytes, limitBytes - overheadBytes),
   // A single-valued variable: the generated value replaces the old one.

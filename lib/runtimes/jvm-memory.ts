@@ -151,7 +151,10 @@ export const GC_STRUCTURES: Readonly<Record<JvmGc, { readonly fixedBytes: number
   shenandoah: { fixedBytes: 38 * MIB, perGiBBytes: 39 * MIB, title: 'Shenandoah' },
 };
 
+const MODELS = Object.fromEntries(Object.entries(GC_STRUCTURES).map(([gc, structures]) => [gc, Object.freeze({
+  fixedBytes: JVM_BASE_BYTES + structures.fixedBytes, perHeapByte: structures.perGiBBytes / GIB, label: `${structures.title} GC`,
+})])) as Readonly<Record<JvmGc, LinearOverhead>>;
+
 export function jvmNonHeapModel(gc: JvmGc): LinearOverhead {
-  const structures = GC_STRUCTURES[gc];
-  return { fixedBytes: JVM_BASE_BYTES + structures.fixedBytes, perHeapByte: structures.perGiBBytes / GIB, label: `${structures.title} GC` };
+  return MODELS[gc];
 }

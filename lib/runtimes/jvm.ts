@@ -192,31 +192,55 @@ function parseJvmOptions(container: Container, variant: JvmVariant): JvmOptions 
   ];
   // envFrom may set any of them: one entry says so.
   const unknownSources = unknown.filter((entry, index) => entry.how !== 'envFrom' || unknown.findIndex((other) => other.how === 'envFrom') === index);
-  const options: { -readonly [K in keyof JvmOptions]?: JvmOptions[K] } = {};
+  let xmx: JvmOptions['xmx'];
+  let xms: JvmOptions['xms'];
+  let maxRam: JvmOptions['maxRam'];
+  let maxRamPercentage: JvmOptions['maxRamPercentage'];
+  let minRamPercentage: JvmOptions['minRamPercentage'];
+  let initialRamPercentage: JvmOptions['initialRamPercentage'];
+  let maxRamFraction: JvmOptions['maxRamFraction'];
+  let minRamFraction: JvmOptions['minRamFraction'];
+  let activeProcessors: JvmOptions['activeProcessors'];
+  let containerSupport: JvmOptions['containerSupport'];
+  let gc: JvmOptions['gc'];
   for (const at of tokens) {
     const token = unquote(at.token);
-    const size = (prefix: string) => (token.startsWith(prefix) ? parseJvmSize(token.slice(prefix.length)) : undefined);
-    const number = (prefix: string) => {
-      if (!token.startsWith(prefix)) return undefined;
-      const value = Number(token.slice(prefix.length));
-      return Number.isFinite(value) ? value : undefined;
-    };
-    let value: number | undefined;
-    if ((value = size('-Xmx') ?? size('-XX:MaxHeapSize=')) !== undefined) options.xmx = { bytes: value, at };
-    else if ((value = size('-Xms') ?? size('-XX:InitialHeapSize=')) !== undefined) options.xms = { value, at };
-    else if ((value = size('-XX:MaxRAM=')) !== undefined) options.maxRam = { value, at };
-    else if ((value = number('-XX:MaxRAMPercentage=')) !== undefined) options.maxRamPercentage = { percent: value, at };
-    else if ((value = number('-XX:MinRAMPercentage=')) !== undefined) options.minRamPercentage = { value, at };
-    else if ((value = number('-XX:InitialRAMPercentage=')) !== undefined) options.initialRamPercentage = { value, at };
-    else if ((value = number('-XX:MaxRAMFraction=')) !== undefined) options.maxRamFraction = { value, at };
-    else if ((value = number('-XX:MinRAMFraction=')) !== undefined) options.minRamFraction = { value, at };
-    else if ((value = number('-XX:ActiveProcessorCount=')) !== undefined) options.activeProcessors = { value, at };
-    else if (token === '-XX:+UseContainerSupport' || token === '-XX:-UseContainerSupport') options.containerSupport = { enabled: token[4] === '+', at };
-    else {
-      const gc = GC_FLAGS[token];
-      if (gc) options.gc = { value: gc, at };
+    // Every option of interest starts with -X: one check skips the rest (a fleet has many -D options).
+    if (token.charCodeAt(0) !== 45 || token.charCodeAt(1) !== 88) continue;
+    if (token.startsWith('-Xmx')) {
+      const bytes = parseJvmSize(token.slice(4));
+      if (bytes !== undefined) xmx = { bytes, at };
+    } else if (token.startsWith('-Xms')) {
+      const value = parseJvmSize(token.slice(4));
+      if (value !== undefined) xms = { value, at };
+    } else if (token.startsWith('-XX:')) {
+      const equals = token.indexOf('=');
+      if (equals < 0) {
+        if (token === '-XX:+UseContainerSupport' || token === '-XX:-UseContainerSupport') containerSupport = { enabled: token[4] === '+', at };
+        else if (GC_FLAGS[token]) gc = { value: GC_FLAGS[token], at };
+        continue;
+      }
+      const name = token.slice(4, equals);
+      const text = token.slice(equals + 1);
+      if (name === 'MaxHeapSize' || name === 'InitialHeapSize' || name === 'MaxRAM') {
+        const value = parseJvmSize(text);
+        if (value === undefined) continue;
+        if (name === 'MaxHeapSize') xmx = { bytes: value, at };
+        else if (name === 'InitialHeapSize') xms = { value, at };
+        else maxRam = { value, at };
+        continue;
+      }
+      const value = text === '' ? NaN : Number(text);
+      if (!Number.isFinite(value)) continue;
+      if (name === 'MaxRAMPercentage') maxRamPercentage = { percent: value, at };
+      else if (name === 'MinRAMPercentage') minRamPercentage = { value, at };
+      else if (name === 'InitialRAMPercentage') initialRamPercentage = { value, at };
+      else if (name === 'MaxRAMFraction') maxRamFraction = { value, at };
+      else if (name === 'MinRAMFraction') minRamFraction = { value, at };
+      else if (name === 'ActiveProcessorCount') activeProcessors = { value, at };
     }
   }
+  const options = { xmx, xms, maxRam, maxRamPercentage, minRamPercentage, initialRamPercentage, maxRamFraction, minRamFraction, activeProcessors, containerSupport, gc };
   return {
     ...options,
     tokens,
@@ -242,17 +266,17 @@ function unquote(token: string): string {
   return quoted ? token.replace(/^["']|["']$/g, '') : token;
 }
 
-/** Heap-related option values as the ergonomics model takes them. */
+/** Heap-related option values as the ergonomics model takes them (one fixed shape, unset fields undefined). */
 export function heapOptions(options: JvmOptions): HeapOptions {
   return {
-    ...(options.xmx ? { xmx: options.xmx.bytes } : {}),
-    ...(options.xms ? { xms: options.xms.value } : {}),
-    ...(options.maxRam ? { maxRam: options.maxRam.value } : {}),
-    ...(options.maxRamPercentage ? { maxRamPercentage: options.maxRamPercentage.percent } : {}),
-    ...(options.minRamPercentage ? { minRamPercentage: options.minRamPercentage.value } : {}),
-    ...(options.initialRamPercentage ? { initialRamPercentage: options.initialRamPercentage.value } : {}),
-    ...(options.maxRamFraction ? { maxRamFraction: options.maxRamFraction.value } : {}),
-    ...(options.minRamFraction ? { minRamFraction: options.minRamFraction.value } : {}),
+    xmx: options.xmx?.bytes,
+    xms: options.xms?.value,
+    maxRam: options.maxRam?.value,
+    maxRamPercentage: options.maxRamPercentage?.percent,
+    minRamPercentage: options.minRamPercentage?.value,
+    initialRamPercentage: options.initialRamPercentage?.value,
+    maxRamFraction: options.maxRamFraction?.value,
+    minRamFraction: options.minRamFraction?.value,
   };
 }
 

@@ -165,6 +165,9 @@ function nodeSettings(limitBytes: number, heapBytes: number): EnvSetting[] {
   return [{ name: 'NODE_OPTIONS', value: `--max-old-space-size=${maxOldSpaceFor(limitBytes, heapBytes)}` }];
 }
 
+/** The overhead as a constant model (one object: a fleet sizes many containers). */
+const CONSTANT_OVERHEAD = Object.freeze({ fixedBytes: 100 * MIB, perHeapByte: 0, label: 'Node.js' });
+
 export const node: RuntimeProfile = {
   id: 'node',
   title: 'Node.js',
@@ -175,7 +178,7 @@ export const node: RuntimeProfile = {
     rangeMiB: [50, 100],
     source: 'outside the V8 heap: the node binary, code space, off-heap Buffers (external memory) and libuv',
   },
-  overheadModel: () => ({ fixedBytes: 100 * MIB, perHeapByte: 0, label: 'Node.js' }),
+  overheadModel: () => CONSTANT_OVERHEAD,
   detect(container: Container): Detection | undefined {
     if (container.env.some((variable) => variable.name === 'NODE_OPTIONS')) return { runtime: 'node', reason: 'env NODE_OPTIONS' };
     if (runsBinary(container, NODE_LAUNCHERS)) return { runtime: 'node', reason: 'command runs node' };

@@ -11,6 +11,9 @@ import type { Container } from '../core/workload';
 import { imageName, runsBinary } from './options';
 import type { Detection, EnvSetting, RuntimeProfile } from './types';
 
+/** The overhead as a constant model (one object: a fleet sizes many containers). */
+const CONSTANT_OVERHEAD = Object.freeze({ fixedBytes: 150 * MIB, perHeapByte: 0, label: 'Ruby' });
+
 export const ruby: RuntimeProfile = {
   id: 'ruby',
   title: 'Ruby',
@@ -24,7 +27,7 @@ export const ruby: RuntimeProfile = {
     if (imageName(container.image).name === 'ruby') return { runtime: 'ruby', reason: `image ${container.image}` };
     return undefined;
   },
-  overheadModel: () => ({ fixedBytes: 150 * MIB, perHeapByte: 0, label: 'Ruby' }),
+  overheadModel: () => CONSTANT_OVERHEAD,
   settings: () => [{ name: 'MALLOC_ARENA_MAX', value: '2' }],
   flags(): EnvSetting[] {
     return [{ name: 'MALLOC_ARENA_MAX', value: '2' }];
