@@ -5,9 +5,11 @@
 export * from './core/quantity';
 export * from './core/workload';
 export * from './runtimes';
-export { readJvmOptions, isLegacyJvmImage } from './runtimes/jvm';
-export { readNodeOptions } from './runtimes/node';
+export { readJvmOptions, isLegacyJvmImage, jvmVariant, jvmFacts, type JvmFacts, type JvmVariant } from './runtimes/jvm';
+export { effectiveMaxHeap, ergonomicGc, jvmNonHeapModel, type JvmGc } from './runtimes/jvm-memory';
+export { readNodeOptions, nodeFacts, youngGenerationBytes, type NodeFacts } from './runtimes/node';
 export { readGoMemLimit } from './runtimes/go';
+export { containerFacts, factsOfSpec, type ContainerFacts, type ContainerSpec } from './facts';
 export * from './sizing/formula';
 export { RULES, RULES_BY_ID } from './rules';
 export type { Rule, RuleMeta, Report, Fix, Edit, Severity, SeveritySetting } from './rules';
@@ -16,7 +18,7 @@ export { annotationFor, runtimeOf, peakOf } from './engine/context';
 export { lintText, type FileReport, type LocatedFinding } from './engine/lint-text';
 export { createLinter, formatMessage, type Finding, type Linter, type LinterOptions } from './engine/linter';
 export { parseManifests, type ManifestDocument, type ParsedFile, type ParseProblem } from './manifests/documents';
-export { sizeContainer, mergeEnvEntries, type SizedContainer, type SizedContainerInput, type EnvEntry } from './generate/container';
+export { sizeContainer, mergeEnvEntries, legacyJvmFor, type SizedContainer, type SizedContainerInput, type EnvEntry } from './generate/container';
 export { buildDeployment, type DeploymentInput } from './generate/deployment';
 export { probesFor, PROBE_TIMINGS, type ProbePaths } from './generate/probes';
 

@@ -70,8 +70,8 @@ function snapshot(name: string, objects: Json[]): void {
 
 // One case per runtime: peak, expected limit (peak × 1.5 + overhead, whole Mi), and the exact flag.
 const RUNTIMES = [
-  { runtime: Runtime.JVM, name: 'jvm', image: 'eclipse-temurin:21-jre', peak: 400, limit: '1000Mi', env: ['JAVA_TOOL_OPTIONS', '-XX:+UseContainerSupport -XX:MaxRAMPercentage=60.0 -XX:+ExitOnOutOfMemoryError'], startup: true },
-  { runtime: Runtime.NODE, name: 'node', image: 'node:20-slim', peak: 200, limit: '400Mi', env: ['NODE_OPTIONS', '--max-old-space-size=300'], startup: false },
+  { runtime: Runtime.JVM, name: 'jvm', image: 'eclipse-temurin:21-jre', peak: 400, limit: '802Mi', env: ['JAVA_TOOL_OPTIONS', '-XX:+UseContainerSupport -XX:MaxRAMPercentage=74.8 -XX:MinRAMPercentage=74.8 -XX:+ExitOnOutOfMemoryError'], startup: true },
+  { runtime: Runtime.NODE, name: 'node', image: 'node:20-slim', peak: 200, limit: '400Mi', env: ['NODE_OPTIONS', '--max-old-space-size=297'], startup: false },
   { runtime: Runtime.GO, name: 'go', image: 'ghcr.io/example/api:1.0.0', peak: 100, limit: '200Mi', env: ['GOMEMLIMIT', '150MiB'], startup: false },
   { runtime: Runtime.PYTHON, name: 'python', image: 'python:3.12-slim', peak: 300, limit: '550Mi', env: ['MALLOC_ARENA_MAX', '2'], startup: false },
 ] as const;
@@ -106,7 +106,8 @@ test('JVM: user JAVA_TOOL_OPTIONS are merged: -Xmx dropped, other options kept i
     env: { JAVA_TOOL_OPTIONS: '-Dfile.encoding=UTF-8 -Xmx2g -XX:+UseG1GC -XX:MaxRAMPercentage=90', TZ: 'UTC' },
   });
   assert.equal(containerOf(object).env, [
-    { name: 'JAVA_TOOL_OPTIONS', value: '-Dfile.encoding=UTF-8 -XX:+UseG1GC -XX:+UseContainerSupport -XX:MaxRAMPercentage=60.0 -XX:+ExitOnOutOfMemoryError' },
+    // -XX:+UseG1GC is kept, and sizes the overhead: G1's structures, not the Serial GC HotSpot would pick.
+    { name: 'JAVA_TOOL_OPTIONS', value: '-Dfile.encoding=UTF-8 -XX:+UseG1GC -XX:+UseContainerSupport -XX:MaxRAMPercentage=69.6 -XX:MinRAMPercentage=69.6 -XX:+ExitOnOutOfMemoryError' },
     { name: 'TZ', value: 'UTC' },
   ]);
 });
@@ -116,7 +117,7 @@ test('Node.js: NODE_OPTIONS keeps --enable-source-maps, replaces the old --max-o
     name: 'web', image: 'node:20', runtime: Runtime.NODE, peakMemory: Size.mebibytes(200),
     env: { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=4096' },
   });
-  assert.equal(envOf(object), { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=300' });
+  assert.equal(envOf(object), { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=297' });
 });
 
 test('Go and Python: single-valued variables are replaced, unrelated ones kept', () => {
@@ -142,7 +143,7 @@ test('probe paths, command, args, CPU, replicas and metadata are passed through'
   });
   const container = containerOf(object);
   assert.equal([container.command, container.args], [['java'], ['-jar', 'app.jar']]);
-  assert.equal(container.resources, { limits: { memory: '784Mi', cpu: '1' }, requests: { memory: '784Mi', cpu: '250m' } });
+  assert.equal(container.resources, { limits: { memory: '586Mi', cpu: '1' }, requests: { memory: '586Mi', cpu: '250m' } });
   assert.equal([container.livenessProbe.httpGet.path, container.readinessProbe.httpGet.path, container.startupProbe.httpGet.path], ['/health/live', '/health/ready', '/health/started']);
   assert.is(object.spec.replicas, 3);
   assert.equal(object.metadata.namespace, 'shop');
@@ -199,7 +200,7 @@ test('a heap flag on the command line fails synth through addValidation, naming 
   const chart = new Chart(app, 'shop');
   new MemorySafeDeployment(chart, 'orders', { name: 'orders', image: 'eclipse-temurin:21', runtime: Runtime.JVM, peakMemory: Size.mebibytes(400), command: ['java', '-Xmx2g', '-jar', 'app.jar'] });
   assert.throws(() => app.synth(), (error: Error) => {
-    assert.match(error.message, '[shop/orders] container "orders": command[1] -Xmx2g on the command line overrides the generated JAVA_TOOL_OPTIONS=-XX:+UseContainerSupport -XX:MaxRAMPercentage=60.0 -XX:+ExitOnOutOfMemoryError for the 1000Mi limit (peak 400Mi × 1.5 + 400Mi JVM overhead = 1000Mi)');
+    assert.match(error.message, '[shop/orders] container "orders": command[1] -Xmx2g on the command line overrides the generated JAVA_TOOL_OPTIONS=-XX:+UseContainerSupport -XX:MaxRAMPercentage=74.8 -XX:MinRAMPercentage=74.8 -XX:+ExitOnOutOfMemoryError for the 802Mi limit (peak 400Mi × 1.5 + 202Mi JVM overhead (Serial GC) = 802Mi)');
     return true;
   });
 });
@@ -218,9 +219,9 @@ test('Runtime API: overhead and factor overrides resize; the result says how', (
   assert.is(deployment.recommendation.explanation, 'peak 400Mi × 1.25 + 256Mi JVM overhead = 756Mi');
   assert.is(deployment.memoryLimit.toMebibytes(), 756);
   const [object] = Testing.synth(chart) as Json[];
-  assert.equal(envOf(object), { JAVA_TOOL_OPTIONS: '-XX:+UseContainerSupport -XX:MaxRAMPercentage=66.1 -XX:+ExitOnOutOfMemoryError' });
-  assert.is(Runtime.JVM.overhead.toMebibytes(), 400, 'built-in profiles are not changed by overrides');
-  assert.throws(() => Runtime.GO.withFactor(0.9), /runtime go: factor must be between 1 and 10, got 0.9/);
+  assert.equal(envOf(object), { JAVA_TOOL_OPTIONS: '-XX:+UseContainerSupport -XX:MaxRAMPercentage=66.1 -XX:MinRAMPercentage=66.1 -XX:+ExitOnOutOfMemoryError' });
+  assert.is(Runtime.JVM.overhead.toMebibytes(), 200, 'built-in profiles are not changed by overrides');
+  assert.throws(() => Runtime.GO.withFactor(0.9), /runtime go: factor must be a number from 1 to 10, got 0.9/);
   assert.throws(() => Runtime.GO.withOverhead(Size.mebibytes(10), ''), /say where the overhead 10Mi comes from/);
 });
 
@@ -279,7 +280,7 @@ test('cdk8s-plus: a sized container replaces cdk8s-plus default resources; annot
   const object = objects.find((o) => o.kind === 'Deployment')!;
   const container = containerOf(object);
   assert.equal(container.resources, { limits: { memory: '400Mi' }, requests: { memory: '400Mi' } }, 'no 1000m/512Mi/1500m/2048Mi defaults');
-  assert.equal(container.env, [{ name: 'NODE_OPTIONS', value: '--enable-source-maps --max-old-space-size=300' }]);
+  assert.equal(container.env, [{ name: 'NODE_OPTIONS', value: '--enable-source-maps --max-old-space-size=297' }]);
   assert.equal(container.livenessProbe.httpGet.path, '/livez');
   assert.equal(container.readinessProbe.httpGet.path, '/readyz');
   assert.equal(object.spec.template.metadata.annotations, { 'oomguard.io/runtime.web': 'node', 'oomguard.io/peak-rss.web': '200Mi' });
@@ -293,7 +294,7 @@ test('cdk8s-plus: what the helper fixes, shown against a plain cdk8s-plus contai
   assert.equal(createLinter().lintDocument(plain).map((f) => f.ruleId).sort(), ['liveness-probe-missing', 'memory-request-not-equal-limit', 'node-heap-unset', 'readiness-probe-missing']);
   assert.throws(
     () => memorySafeContainer({ image: 'node:20', runtime: Runtime.NODE, peakMemory: Size.mebibytes(100), envVariables: { NODE_OPTIONS: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME) } }),
-    /container "main": NODE_OPTIONS comes from valueFrom, so oomguard cannot merge --max-old-space-size=150 into it; set it as a plain value/,
+    /container "main": NODE_OPTIONS comes from valueFrom, so oomguard cannot merge --max-old-space-size=147 into it; set it as a plain value/,
   );
 });
 

@@ -178,7 +178,9 @@ test('sarif: 2.1.0 with rule metadata, levels and real line numbers', () => {
   const results = run.results.filter((r: any) => r.ruleId === 'jvm-heap-exceeds-limit');
   assert.equal(results.map((r: any) => [r.level, r.locations[0].physicalLocation.region.startLine, r.locations[0].physicalLocation.artifactLocation.uri]), [
     ['error', 17, 'test/fixtures/rules/jvm-heap-exceeds-limit/fail.yaml'],
-    ['error', 29, 'test/fixtures/rules/jvm-heap-exceeds-limit/fail.yaml'],
+    ['error', 31, 'test/fixtures/rules/jvm-heap-exceeds-limit/fail.yaml'],
+    ['error', 45, 'test/fixtures/rules/jvm-heap-exceeds-limit/fail.yaml'],
+    ['error', 57, 'test/fixtures/rules/jvm-heap-exceeds-limit/fail.yaml'],
   ]);
   for (const r of run.results) assert.is(run.tool.driver.rules[r.ruleIndex].id, r.ruleId);
   assert.is(run.invocations[0].executionSuccessful, true);

@@ -58,13 +58,13 @@ test('--dry-run prints a unified diff and writes nothing', () => {
     assert.is(result.status, 0, result.stderr);
     assert.is(readFileSync(file, 'utf8'), before);
     assert.ok(result.stdout.startsWith('--- a/node.yaml\n+++ b/node.yaml\n@@ '), result.stdout);
-    assert.match(result.stdout, /\n\+            - name: NODE_OPTIONS\n\+              value: --max-old-space-size=412\n/);
+    assert.match(result.stdout, /\n\+            - name: NODE_OPTIONS\n\+              value: --max-old-space-size=409\n/);
     assert.match(result.stderr, /would fix 1 problem in 1 file/);
     const json = oomguard(['fix', '--dry-run', '--format', 'json', 'node.yaml'], dir);
     const report = JSON.parse(json.stdout);
     assert.is(report.dryRun, true);
     assert.is(report.files[0].written, false);
-    assert.match(report.files[0].diff, /\+              value: --max-old-space-size=412/);
+    assert.match(report.files[0].diff, /\+              value: --max-old-space-size=409/);
     assert.equal(report.files[0].applied.map((item: { ruleId: string }) => item.ruleId), ['node-heap-unset']);
   } finally {
     rmSync(dir, { recursive: true, force: true });

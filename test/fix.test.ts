@@ -117,19 +117,19 @@ test('JSON stays JSON: new keys in double quotes, in the file\'s indentation', (
   const result = fix(input, 'web.json');
   assert.is(result.output, input
     .replace('"requests": {"memory": "256Mi"}', '"requests": {"memory": "512Mi"}')
-    .replace('            }\n          }', '            },\n            "env": [{"name": "NODE_OPTIONS", "value": "--max-old-space-size=412"}]\n          }'));
-  assert.equal(JSON.parse(result.output).spec.template.spec.containers[0].env, [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=412' }]);
+    .replace('            }\n          }', '            },\n            "env": [{"name": "NODE_OPTIONS", "value": "--max-old-space-size=409"}]\n          }'));
+  assert.equal(JSON.parse(result.output).spec.template.spec.containers[0].env, [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=409' }]);
   assert.is(result.passes, 2, 'the heap flag waits for the pass after the resize');
 });
 
 test('new env entries follow the list style around them: flow lists and block lists', () => {
   const flow = 'apiVersion: v1\nkind: Pod\nmetadata: {name: f}\nspec:\n  containers:\n  - {name: app, image: "node:20", command: [node, a.js], env: [], resources: {limits: {memory: 1Gi}}}\n';
-  assert.is(fix(flow).output, flow.replace('env: []', 'env: [{name: NODE_OPTIONS, value: --max-old-space-size=924}]'));
+  assert.is(fix(flow).output, flow.replace('env: []', 'env: [{name: NODE_OPTIONS, value: --max-old-space-size=912}]'));
   const block = [
     'apiVersion: v1', 'kind: Pod', 'metadata:', '  name: b', 'spec:', '  containers:', '    - name: app', '      image: node:20',
     '      env:', '        - name: TZ', '          value: UTC', '      resources:', '        limits:', '          memory: 1Gi', '',
   ].join('\n');
-  assert.is(fix(block).output, block.replace('          value: UTC\n', '          value: UTC\n        - name: NODE_OPTIONS\n          value: --max-old-space-size=924\n'));
+  assert.is(fix(block).output, block.replace('          value: UTC\n', '          value: UTC\n        - name: NODE_OPTIONS\n          value: --max-old-space-size=912\n'));
 });
 
 test('options are merged into the existing variable, and a folded block scalar keeps its header and comment', () => {
@@ -148,7 +148,7 @@ test('options are merged into the existing variable, and a folded block scalar k
 
 test('CRLF files get CRLF lines', () => {
   const input = 'apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: crlf\r\nspec:\r\n  containers:\r\n    - name: app\r\n      image: node:20\r\n      resources:\r\n        limits:\r\n          memory: 1Gi\r\n';
-  assert.is(fix(input).output, `${input}      env:\r\n        - name: NODE_OPTIONS\r\n          value: --max-old-space-size=924\r\n`);
+  assert.is(fix(input).output, `${input}      env:\r\n        - name: NODE_OPTIONS\r\n          value: --max-old-space-size=912\r\n`);
 });
 
 test('a limit is raised for a declared peak, and never invented without one', () => {

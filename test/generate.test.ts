@@ -48,11 +48,11 @@ test('every generated Deployment lints clean (6 runtimes × 210 peaks, plus lega
   assert.is(checked, 7 * 210);
 });
 
-test('the numbers: 400Mi JVM peak gives 1000Mi with MaxRAMPercentage=60.0 and a startup probe', () => {
+test('the numbers: 400Mi JVM peak gives 802Mi with MaxRAMPercentage=MinRAMPercentage=74.8 and a startup probe', () => {
   const deployment = buildDeployment({ name: 'api', image: 'eclipse-temurin:17', runtime: 'jvm', peakBytes: 400 * MIB, port: 8080 }) as any;
   const container = deployment.spec.template.spec.containers[0];
-  assert.equal(container.resources, { limits: { memory: '1000Mi' }, requests: { memory: '1000Mi' } });
-  assert.equal(container.env, [{ name: 'JAVA_TOOL_OPTIONS', value: '-XX:+UseContainerSupport -XX:MaxRAMPercentage=60.0 -XX:+ExitOnOutOfMemoryError' }]);
+  assert.equal(container.resources, { limits: { memory: '802Mi' }, requests: { memory: '802Mi' } });
+  assert.equal(container.env, [{ name: 'JAVA_TOOL_OPTIONS', value: '-XX:+UseContainerSupport -XX:MaxRAMPercentage=74.8 -XX:MinRAMPercentage=74.8 -XX:+ExitOnOutOfMemoryError' }]);
   assert.equal(container.startupProbe, { httpGet: { path: '/livez', port: 8080 }, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 30 });
   assert.equal(deployment.metadata.annotations, { 'oomguard.io/runtime': 'jvm', 'oomguard.io/peak-rss': '400Mi' });
 });
@@ -63,7 +63,8 @@ test('user options are merged, not clobbered', () => {
     env: [{ name: 'NODE_OPTIONS', value: '--enable-source-maps --max-old-space-size=4096' }, { name: 'PORT', value: '3000' }],
   }) as any;
   assert.equal(deployment.spec.template.spec.containers[0].env, [
-    { name: 'NODE_OPTIONS', value: '--enable-source-maps --max-old-space-size=300' },
+    // 400Mi limit - 100Mi overhead - the 3 MiB young generation V8 adds in a container that size.
+    { name: 'NODE_OPTIONS', value: '--enable-source-maps --max-old-space-size=297' },
     { name: 'PORT', value: '3000' },
   ]);
 });

@@ -166,7 +166,7 @@ test('verify on cgroup v2 (temp dir): the process joins cgroup.procs, flags are 
     });
     assert.is(ok.outcome, 'ok');
     assert.equal(ok.cgroup.version, 2);
-    assert.is(fs.readFileSync(out, 'utf8'), '--max-old-space-size=156');
+    assert.is(fs.readFileSync(out, 'utf8'), '--max-old-space-size=153');
     assert.is(seen[0].max, String(256 * MIB));
     assert.match(seen[0].procs, /^\d+\n$/, 'the wrapper wrote its pid to cgroup.procs before exec');
 

@@ -93,14 +93,14 @@ test('statusCode spells a signal as 128 + its number, as Kubernetes does', () =>
 });
 
 test('injected flags are the runtime profile\'s flags for the limit, merged into existing options', () => {
-  assert.equal(injectedSettings('node', 256 * MIB), [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=156' }]);
+  assert.equal(injectedSettings('node', 256 * MIB), [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=153' }]);
   assert.equal(injectedSettings('go', 192 * MIB), [{ name: 'GOMEMLIMIT', value: '142MiB' }]);
   assert.equal(injectedSettings('python', 262 * MIB), [{ name: 'MALLOC_ARENA_MAX', value: '2' }]);
-  assert.equal(injectedSettings('jvm', 640 * MIB, { legacyJvm: true }), [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx240m -XX:+ExitOnOutOfMemoryError' }]);
-  assert.equal(injectedSettings('jvm', 640 * MIB), [{ name: 'JAVA_TOOL_OPTIONS', value: '-XX:+UseContainerSupport -XX:MaxRAMPercentage=37.5 -XX:+ExitOnOutOfMemoryError' }]);
+  assert.equal(injectedSettings('jvm', 640 * MIB, { legacyJvm: true }), [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx438m -XX:+ExitOnOutOfMemoryError' }]);
+  assert.equal(injectedSettings('jvm', 640 * MIB), [{ name: 'JAVA_TOOL_OPTIONS', value: '-XX:+UseContainerSupport -XX:MaxRAMPercentage=68.4 -XX:MinRAMPercentage=68.4 -XX:+ExitOnOutOfMemoryError' }]);
   // An existing heap flag is replaced, other options stay.
   assert.equal(injectedSettings('node', 256 * MIB, { env: { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=4096' } }), [
-    { name: 'NODE_OPTIONS', value: '--enable-source-maps --max-old-space-size=156' },
+    { name: 'NODE_OPTIONS', value: '--enable-source-maps --max-old-space-size=153' },
   ]);
   assert.ok(disablesContainerSupport(['java', '-XX:-UseContainerSupport', '-jar', 'app.jar']));
   assert.not.ok(disablesContainerSupport(['java', '-jar', 'app.jar']));

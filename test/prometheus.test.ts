@@ -156,8 +156,8 @@ test('measure --prometheus: recommended limit and flags, human and json', async 
   assert.equal(human.code, 0, human.stderr);
   assert.equal(human.stdout.split('\n').slice(1, 5), [
     '  container api: peak 812Mi (working set 812Mi, RSS 640Mi; 2 pod series; limit 1Gi)',
-    '    limit = request = 1618Mi (peak 812Mi × 1.5 + 400Mi JVM overhead = 1618Mi)',
-    '    JAVA_TOOL_OPTIONS="-XX:+UseContainerSupport -XX:MaxRAMPercentage=75.2 -XX:+ExitOnOutOfMemoryError"',
+    '    limit = request = 1422Mi (peak 812Mi × 1.5 + 204Mi JVM overhead (Serial GC) = 1422Mi)',
+    '    JAVA_TOOL_OPTIONS="-XX:+UseContainerSupport -XX:MaxRAMPercentage=85.6 -XX:MinRAMPercentage=85.6 -XX:+ExitOnOutOfMemoryError"',
     '    oomguard.io/peak-rss: 812Mi',
   ]);
   const json = await cli([...base, '--format', 'json', '--kind', 'StatefulSet', '--workload', 'web', '--runtime', 'go']);
@@ -200,7 +200,7 @@ test('measure --prometheus --write: one line per container added, every other by
   const expected = original.replace('  labels: {app: api}\n', '  labels: {app: api}\n  annotations:\n    oomguard.io/peak-rss.api: 812Mi\n    oomguard.io/peak-rss.envoy: 60Mi\n');
   assert.equal(readFileSync(file, 'utf8'), expected);
   // The runtime came from the manifest's image.
-  assert.ok(result.stdout.includes('    limit = request = 1618Mi (peak 812Mi × 1.5 + 400Mi JVM overhead = 1618Mi)'), result.stdout);
+  assert.ok(result.stdout.includes('    limit = request = 1422Mi (peak 812Mi × 1.5 + 204Mi JVM overhead (Serial GC) = 1422Mi)'), result.stdout);
   // Measuring again changes nothing.
   await cli(['--prometheus', url, '--namespace', 'shop', '--workload', 'api', '--at', String(END), '--write', file]);
   assert.equal(readFileSync(file, 'utf8'), expected);

@@ -20,8 +20,8 @@ test('SizedDeployment registers the Deployment buildDeployment produces, as its 
   const registered = await withMocks();
   const web = new SizedDeployment('web', { image: 'eclipse-temurin:17-jre', runtime: 'jvm', peakRss: '400Mi', port: 8080 });
   await settled(web.deployment.urn);
-  assert.is(web.memory, '1000Mi');
-  assert.is(web.recommendation.explanation, 'peak 400Mi × 1.5 + 400Mi JVM overhead = 1000Mi');
+  assert.is(web.memory, '802Mi');
+  assert.is(web.recommendation.explanation, 'peak 400Mi × 1.5 + 202Mi JVM overhead (Serial GC) = 802Mi');
   assert.equal(registered.map((args) => [args.type, args.name]), [[SIZED_DEPLOYMENT_TYPE, 'web'], ['kubernetes:apps/v1:Deployment', 'web']]);
   const inputs = registered[1].inputs;
   assert.equal(inputs, buildDeployment({ name: 'web', image: 'eclipse-temurin:17-jre', runtime: 'jvm', peakBytes: 400 * MIB, port: 8080 }));
@@ -52,7 +52,7 @@ test('outputs of other resources as image and namespace; env merged; sizing and 
   assert.is(inputs.spec.replicas, 3);
   const container = inputs.spec.template.spec.containers[0];
   assert.is(container.image, 'registry.example/api:2');
-  assert.equal(container.env, [{ name: 'NODE_OPTIONS', value: '--enable-source-maps --max-old-space-size=600' }]);
+  assert.equal(container.env, [{ name: 'NODE_OPTIONS', value: '--enable-source-maps --max-old-space-size=588' }]);
   assert.equal(container.resources, { limits: { memory: '700Mi' }, requests: { memory: '700Mi' } });
 });
 

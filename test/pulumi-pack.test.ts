@@ -168,7 +168,8 @@ pack('GetAnalyzerInfo: name, version, one resource policy per rule id with its e
   assert.equal(listed, RULES.map((rule) => [rule.meta.id, expectedLevel[rule.meta.defaultSeverity], messages.PolicyType.POLICY_TYPE_RESOURCE]));
   const schema = info.getPoliciesList()[0].getConfigschema().getProperties().toJavaScript();
   assert.is(schema.factor.default, 1.5);
-  assert.is(schema.overheadMiB.properties.jvm.default, 400);
+  // The JVM's default is the measured model, not a number: no schema default for it.
+  assert.is(schema.overheadMiB.properties.jvm.default, undefined);
   assert.is(schema.overheadMiB.default.go, 50);
 });
 
@@ -179,12 +180,12 @@ pack('Analyze: mandatory violations for a missing limit, -Xmx above the limit, r
   assert.equal(await analyze(context.pack, DEPLOYMENT, deployment(jvm({ resources: {} }))), [{
     policy: 'memory-limit-missing',
     level: 'mandatory',
-    message: 'A container (app, init or native sidecar) has no memory limit.\ncontainer "app" has no memory limit: set it and the request to 1000Mi (peak 400Mi × 1.5 + 400Mi JVM overhead = 1000Mi)',
+    message: 'A container (app, init or native sidecar) has no memory limit.\ncontainer "app" has no memory limit: set it and the request to 802Mi (peak 400Mi × 1.5 + 202Mi JVM overhead (Serial GC) = 802Mi)',
   }]);
 
   const xmx = await analyze(context.pack, DEPLOYMENT, deployment(jvm({ env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx900m' }] })));
   assert.equal(xmx.map((d) => [d.policy, d.level, d.message.split('\n')[1]]), [
-    ['jvm-heap-exceeds-limit', 'mandatory', 'container "app" sets -Xmx 900Mi in env JAVA_TOOL_OPTIONS, above limit 1000Mi - 400Mi JVM overhead = 600Mi'],
+    ['jvm-heap-exceeds-limit', 'mandatory', 'container "app" sets -Xmx 900Mi in env JAVA_TOOL_OPTIONS, above limit 1000Mi - 203Mi JVM overhead (Serial GC) = 797Mi'],
   ]);
 
   const request = await analyze(context.pack, DEPLOYMENT, deployment(jvm({ resources: { limits: { memory: '1Gi' }, requests: { memory: '512Mi' } } })));
@@ -199,10 +200,10 @@ pack('Analyze: mandatory violations for a missing limit, -Xmx above the limit, r
 });
 
 pack('Configure: a sizing setting and an enforcement level change verdicts', async (context) => {
-  // 400Mi x 2 + 400Mi = 1200Mi does not fit the 1000Mi limit.
+  // 400Mi x 2 + 203Mi (the JVM model, Serial GC) = 1003Mi does not fit the 1000Mi limit.
   await configure(context.pack, context.info, { 'memory-limit-below-peak': { factor: 2 } });
   assert.equal((await analyze(context.pack, DEPLOYMENT, deployment(jvm()))).map((d) => [d.policy, d.level, d.message.split('\n')[1]]), [
-    ['memory-limit-below-peak', 'mandatory', 'container "app" limit 1000Mi < recommended 1200Mi = peak 400Mi × 2 + 400Mi JVM overhead'],
+    ['memory-limit-below-peak', 'mandatory', 'container "app" limit 1000Mi < recommended 1003Mi = peak 400Mi × 2 + 203Mi JVM overhead (Serial GC)'],
   ]);
 
   // A 500Mi JVM reserve makes MaxRAMPercentage=60 too high; the enforcement level is the user's.
@@ -212,7 +213,7 @@ pack('Configure: a sizing setting and an enforcement level change verdicts', asy
   });
   const diagnostics = await analyze(context.pack, DEPLOYMENT, deployment(jvm({ resources: { limits: { memory: '1000Mi', cpu: '2' }, requests: { memory: '1000Mi', cpu: '500m' } } })));
   assert.equal(diagnostics.map((d) => [d.policy, d.level]), [['jvm-heap-exceeds-limit', 'advisory'], ['cpu-request-not-equal-limit', 'mandatory']]);
-  assert.is(diagnostics[0].message.split('\n')[1], 'container "app" sets MaxRAMPercentage=60 in env JAVA_TOOL_OPTIONS: 600Mi of limit 1000Mi, above 1000Mi - 500Mi JVM overhead = 500Mi');
+  assert.is(diagnostics[0].message.split('\n')[1], 'container "app" sets MaxRAMPercentage=60.0 in env JAVA_TOOL_OPTIONS: the JVM takes a 600Mi heap (MaxRAMPercentage 60 of the limit), above limit 1000Mi - 500Mi JVM overhead = 500Mi');
   await configure(context.pack, context.info);
 });
 

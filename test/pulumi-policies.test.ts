@@ -152,8 +152,8 @@ test('memory-limit-missing on every pod-bearing @pulumi/kubernetes type', async 
 test('jvm-heap-exceeds-limit: -Xmx above limit minus the JVM overhead', async () => {
   const { type, props } = await inputsOf(deployment(jvm({ env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx900m' }] })));
   assert.equal(await runAll(type, props), [
-    'jvm-heap-exceeds-limit: `-Xmx`, or `MaxRAMPercentage` of the limit, leaves less than the JVM\'s non-heap reserve below the memory limit.\n' +
-      'container "app" sets -Xmx 900Mi in env JAVA_TOOL_OPTIONS, above limit 1000Mi - 400Mi JVM overhead = 600Mi',
+    'jvm-heap-exceeds-limit: The heap the JVM will take (`-Xmx`, or HotSpot\'s ergonomics from `MaxRAMPercentage`, `MinRAMPercentage`, `MaxRAM`) leaves less than the JVM\'s non-heap reserve below the memory limit.\n' +
+      'container "app" sets -Xmx 900Mi in env JAVA_TOOL_OPTIONS, above limit 1000Mi - 203Mi JVM overhead (Serial GC) = 797Mi',
   ]);
 });
 
@@ -168,22 +168,22 @@ test('memory-request-not-equal-limit: request 512Mi, limit 1000Mi', async () => 
 
 test('config: the factor and a runtime overhead change verdicts', async () => {
   const { type, props } = await inputsOf(deployment(jvm()));
-  // 400Mi x 1.5 + 400Mi = 1000Mi fits the 1000Mi limit; x 2 needs 1200Mi.
+  // 400Mi x 1.5 + 202Mi = 802Mi fits the 1000Mi limit; x 2 needs 1003Mi.
   assert.equal(await run(policy('memory-limit-below-peak'), type, props, { factor: 1.5 }), { violations: [] });
   const below = await run(policy('memory-limit-below-peak'), type, props, { factor: 2 });
   assert.is(below.violations.length, 1);
-  assert.equal(below.violations[0].split('\n')[1], 'container "app" limit 1000Mi < recommended 1200Mi = peak 400Mi × 2 + 400Mi JVM overhead');
+  assert.equal(below.violations[0].split('\n')[1], 'container "app" limit 1000Mi < recommended 1003Mi = peak 400Mi × 2 + 203Mi JVM overhead (Serial GC)');
   // MaxRAMPercentage=60 of 1000Mi is 600Mi of heap: fits a 400Mi reserve, not a 500Mi one.
   assert.equal(await run(policy('jvm-heap-exceeds-limit'), type, props, defaultConfig()), { violations: [] });
   const heap = await run(policy('jvm-heap-exceeds-limit'), type, props, { overheadMiB: { jvm: 500 } });
   assert.equal(heap.violations.map((line) => line.split('\n')[1]), [
-    'container "app" sets MaxRAMPercentage=60 in env JAVA_TOOL_OPTIONS: 600Mi of limit 1000Mi, above 1000Mi - 500Mi JVM overhead = 500Mi',
+    'container "app" sets MaxRAMPercentage=60.0 in env JAVA_TOOL_OPTIONS: the JVM takes a 600Mi heap (MaxRAMPercentage 60 of the limit), above limit 1000Mi - 500Mi JVM overhead = 500Mi',
   ]);
 });
 
 test('config: schema defaults equal the engine defaults; bad values are refused with the key named', () => {
   const defaults = defaultConfig();
-  assert.equal(defaults, { factor: 1.5, overheadMiB: { jvm: 400, node: 100, go: 50, python: 100, dotnet: defaults.overheadMiB.dotnet, ruby: defaults.overheadMiB.ruby, unknown: 100 } });
+  assert.equal(defaults, { factor: 1.5, overheadMiB: { node: 100, go: 50, python: 100, dotnet: defaults.overheadMiB.dotnet, ruby: defaults.overheadMiB.ruby, unknown: 100 } });
   assert.equal(sizingFromConfig(defaults), sizingFromConfig({}));
   assert.is(sizingFromConfig({ overheadMiB: { go: 20 } }).overheads.go, 20 * MIB);
   assert.throws(() => sizingFromConfig({ factor: 0.5 }), /factor must be a number from 1 to 10, got 0.5/);
@@ -210,7 +210,7 @@ test('an unknown value inside one container holds back only that container and r
   containers[1].env[0].value = UNKNOWN;
   const outcome = await run(policy('memory-limit-missing'), type, props);
   assert.equal(outcome.violations.map((line) => line.split('\n')[1]), [
-    'container "known" has no memory limit: set it and the request to 1000Mi (peak 400Mi × 1.5 + 400Mi JVM overhead = 1000Mi)',
+    'container "known" has no memory limit: set it and the request to 802Mi (peak 400Mi × 1.5 + 202Mi JVM overhead (Serial GC) = 802Mi)',
   ]);
   assert.is(outcome.cannotRun,
     'oomguard could not check memory-limit-missing on container "computed" of Deployment "web" during preview: ' +
@@ -245,7 +245,7 @@ test('unknown container list, peak annotation or memory limit blocks the check; 
   const outcome = await run(limitMissing, type, harmless);
   assert.is(outcome.cannotRun, undefined);
   assert.equal(outcome.violations.map((line) => line.split('\n')[1]), [
-    'container "app" has no memory limit: set it and the request to 1000Mi (peak 400Mi × 1.5 + 400Mi JVM overhead = 1000Mi)',
+    'container "app" has no memory limit: set it and the request to 802Mi (peak 400Mi × 1.5 + 202Mi JVM overhead (Serial GC) = 802Mi)',
   ]);
 });
 

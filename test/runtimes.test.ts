@@ -63,9 +63,15 @@ test('Node options: NODE_OPTIONS and the node command line', () => {
 
 test('generated flags for a 1000Mi limit sit below it by the overhead', () => {
   const limit = 1000 * MIB;
-  assert.equal(PROFILES.jvm.flags(limit, 400 * MIB), [{ name: 'JAVA_TOOL_OPTIONS', value: '-XX:+UseContainerSupport -XX:MaxRAMPercentage=60.0 -XX:+ExitOnOutOfMemoryError' }]);
+  // MinRAMPercentage too: without it HotSpot keeps its 126 MiB default heap below ~526 MiB.
+  assert.equal(PROFILES.jvm.flags(limit, 400 * MIB), [{ name: 'JAVA_TOOL_OPTIONS', value: '-XX:+UseContainerSupport -XX:MaxRAMPercentage=60.0 -XX:MinRAMPercentage=60.0 -XX:+ExitOnOutOfMemoryError' }]);
   assert.equal(PROFILES.jvm.flags(limit, 400 * MIB, { legacy: true }), [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx600m -XX:+ExitOnOutOfMemoryError' }]);
-  assert.equal(PROFILES.node.flags(limit, 100 * MIB), [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=900' }]);
+  // -Xmx is rounded down to HotSpot's 2 MiB heap alignment (it would round 599m up to 600m).
+  assert.equal(PROFILES.jvm.flags(limit, 401 * MIB, { legacy: true }), [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx598m -XX:+ExitOnOutOfMemoryError' }]);
+  // Never a heap the JVM refuses: -Xmx1m stops it ("Too small maximum heap"); 16 MiB is the floor.
+  assert.equal(PROFILES.jvm.flags(400 * MIB, 400 * MIB, { legacy: true }), [{ name: 'JAVA_TOOL_OPTIONS', value: '-Xmx16m -XX:+ExitOnOutOfMemoryError' }]);
+  // V8's young generation (12 MiB in a 1000Mi container) sits above the old space.
+  assert.equal(PROFILES.node.flags(limit, 100 * MIB), [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=888' }]);
   assert.equal(PROFILES.go.flags(limit, 50 * MIB), [{ name: 'GOMEMLIMIT', value: '950MiB' }]);
   assert.equal(PROFILES.python.flags(limit, 100 * MIB), [{ name: 'MALLOC_ARENA_MAX', value: '2' }]);
   assert.equal(PROFILES.dotnet.flags(limit, 150 * MIB), [{ name: 'DOTNET_GCHeapHardLimit', value: `0x${(850 * MIB).toString(16)}` }]);
@@ -103,26 +109,38 @@ test('replaceToken replaces one whole token in place; imageName splits registry,
 });
 
 test('sizing: limit = ceil_Mi(peak × 1.5 + overhead), with the breakdown', () => {
+  // JVM: 200 MiB base + Serial's 3.3 MiB per GiB of heap (a 600 MiB heap in an 802Mi container: Serial).
   const jvm = recommend(400 * MIB, 'jvm');
-  assert.is(jvm.limitBytes, 1000 * MIB);
-  assert.is(jvm.explanation, 'peak 400Mi × 1.5 + 400Mi JVM overhead = 1000Mi');
+  assert.is(jvm.limitBytes, 802 * MIB);
+  assert.is(jvm.explanation, 'peak 400Mi × 1.5 + 202Mi JVM overhead (Serial GC) = 802Mi');
+  // From 1792 MiB HotSpot picks G1: 200 + 38 MiB + 39 MiB per GiB of heap.
+  const big = recommend(4 * 1024 * MIB, 'jvm');
+  assert.is(big.explanation, 'peak 4Gi × 1.5 + 472Mi JVM overhead (G1 GC) = 6616Mi');
+  // One CPU: Serial whatever the memory.
+  assert.is(recommend(4 * 1024 * MIB, 'jvm', DEFAULT_SIZING, 1).explanation, 'peak 4Gi × 1.5 + 220Mi JVM overhead (Serial GC) = 6364Mi');
+  // A configured constant wins over the model.
+  assert.is(recommend(400 * MIB, 'jvm', { factor: 1.5, overheads: { jvm: 400 * MIB } }).explanation, 'peak 400Mi × 1.5 + 400Mi JVM overhead = 1000Mi');
+  // The minimum heap: a 1Mi peak still gets a 16 MiB heap.
+  assert.is(recommend(MIB, 'jvm').limitBytes, 217 * MIB);
   assert.is(recommend(100 * MIB, 'node').limitBytes, 250 * MIB);
   assert.is(recommend(100 * MIB, 'go').limitBytes, 200 * MIB);
   assert.is(recommend(100 * MIB, 'python').limitBytes, 250 * MIB);
   assert.is(recommend(100 * MIB, undefined).limitBytes, 250 * MIB);
   assert.is(recommend(100 * MIB + 1, 'go').limitBytes, 201 * MIB); // rounds up to whole Mi
-  assert.is(recommend(1000, 'go').limitBytes, 51 * MIB);
+  assert.is(recommend(1000, 'go').limitBytes, 58 * MIB); // the 8 MiB minimum GOMEMLIMIT + 50 MiB
   assert.is(recommend(100 * MIB, 'go', { ...DEFAULT_SIZING, factor: 2 }).limitBytes, 250 * MIB);
   assert.throws(() => recommend(0, 'go'), /positive/);
   assert.throws(() => recommend(-1, 'go'), /positive/);
 });
 
-test('overhead defaults are the upper end of PRODUCT.md ranges', () => {
-  assert.is(PROFILES.jvm.overhead.bytes, 400 * MIB);
+test('overhead defaults: the upper end of PRODUCT.md ranges, the JVM a measured model from its lower end', () => {
+  assert.is(PROFILES.jvm.overhead.bytes, 200 * MIB);
   assert.is(PROFILES.node.overhead.bytes, 100 * MIB);
   assert.is(PROFILES.go.overhead.bytes, 50 * MIB);
   assert.is(PROFILES.python.overhead.bytes, 100 * MIB);
-  for (const profile of Object.values(PROFILES)) assert.is(profile.overhead.bytes, profile.overhead.rangeMiB[1] * MIB, profile.id);
+  for (const profile of Object.values(PROFILES)) {
+    if (profile.id !== 'jvm') assert.is(profile.overhead.bytes, profile.overhead.rangeMiB[1] * MIB, profile.id);
+  }
 });
 
 test.run();

@@ -8,7 +8,7 @@ import type { Construct, IValidation } from 'constructs';
 import { createLinter, type Finding } from '../engine/linter';
 import type { RuntimeId } from '../runtimes';
 import type { Severity, SeveritySetting } from '../rules/types';
-import { DEFAULT_SIZING, type SizingConfig } from '../sizing/formula';
+import { DEFAULT_SIZING, validateFactor, type SizingConfig } from '../sizing/formula';
 import { atLeast, describeFinding } from './findings';
 import { sizeToBytes } from './runtime';
 
@@ -46,12 +46,12 @@ export class OomguardLint implements IValidation {
   public findings: readonly Finding[] = [];
 
   private constructor(private readonly scope: Construct, private readonly props: OomguardLintProps) {
-    if (props.factor !== undefined && (!Number.isFinite(props.factor) || props.factor < 1 || props.factor > 10)) {
-      throw new Error(`OomguardLint on ${scope.node.path || 'the app'}: factor must be between 1 and 10, got ${props.factor}`);
-    }
+    const problem = props.factor === undefined ? undefined : validateFactor(props.factor);
+    if (problem) throw new Error(`OomguardLint on ${scope.node.path || 'the app'}: factor ${problem}`);
   }
 
   public validate(): string[] {
+    // Overheads given here are constants that replace the runtime's model (the JVM's measured one).
     const overheads: Record<string, number> = { ...DEFAULT_SIZING.overheads };
     for (const [runtime, size] of Object.entries(this.props.overheads ?? {})) if (size) overheads[runtime] = sizeToBytes(size);
     const sizing: SizingConfig = { factor: this.props.factor ?? DEFAULT_SIZING.factor, overheads: overheads as unknown as SizingConfig['overheads'] };

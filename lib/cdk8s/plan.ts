@@ -6,16 +6,20 @@
  * constructs and the cdk8s-plus helpers.
  */
 import { describeBytes, formatQuantity } from '../core/quantity';
-import { PROFILES } from '../runtimes';
-import { ANNOTATION } from '../rules/types';
+import { ANNOTATION, factsOfSpec } from '../facts';
+import { isJvmHeapOption } from '../runtimes/jvm';
+import { isNodeHeapOption } from '../runtimes/node';
+import type { OptionToken } from '../runtimes/types';
 import { mergeEnvWith, sizeContainer, type EnvEntry } from '../generate/container';
 import { PROBE_TIMINGS, probesFor, type ProbePaths } from '../generate/probes';
-import { DEFAULT_SIZING, recommend, type Recommendation } from '../sizing/formula';
+import { DEFAULT_SIZING, recommend, settingsAt, type Recommendation, type SizingConfig } from '../sizing/formula';
 import { fillTemplate, type Runtime } from './runtime';
 
 export interface ContainerPlanInput {
   readonly runtime: Runtime;
   readonly peakBytes: number;
+  /** The image, from which a JVM's variant (legacy or not) is read, as `generate` does. */
+  readonly image?: string;
   readonly env?: readonly EnvEntry[];
   readonly port?: number;
   readonly probePaths?: ProbePaths;
@@ -44,24 +48,30 @@ function replaceEnv(env: readonly EnvEntry[], generated: readonly EnvEntry[]): E
   return mergeEnvWith(env, generated, () => true);
 }
 
+/** The engine's sizing for a Runtime value object: its factor, and its overhead only when configured. */
+export function sizingOf(runtime: Runtime): SizingConfig {
+  return {
+    factor: runtime.factor,
+    overheads: runtime.overheadConfigured && runtime.base ? { [runtime.base]: runtime.overheadBytes } : {},
+  };
+}
+
 export function planContainer(input: ContainerPlanInput): ContainerPlan {
   const { runtime, peakBytes } = input;
   if (runtime.base) {
-    const sizing = {
-      factor: runtime.factor,
-      overheads: { ...DEFAULT_SIZING.overheads, [runtime.base]: runtime.overheadBytes },
-    };
     const sized = sizeContainer({
       runtime: runtime.base,
       peakBytes,
-      sizing,
+      sizing: sizingOf(runtime),
       env: input.env ?? [],
-      legacyJvm: runtime.legacyJvm,
+      // Runtime.legacyJvm() says so; otherwise the image decides, as for `oomguard generate`.
+      ...(runtime.legacyJvm ? { legacyJvm: true } : {}),
+      ...(input.image !== undefined ? { image: input.image } : {}),
       ...(input.port !== undefined ? { port: input.port } : {}),
       ...(input.probePaths ? { probePaths: input.probePaths } : {}),
     });
     const limit = sized.recommendation.limitBytes;
-    const extra = runtime.env.map((entry) => ({ name: entry.name, value: fillTemplate(entry.value, limit, runtime.overheadBytes) }));
+    const extra = runtime.env.map((entry) => ({ name: entry.name, value: fillTemplate(entry.value, limit, limit - settingsAt(limit, runtime.base!, sizingOf(runtime)).budget.heapBytes) }));
     let probes = sized.probes;
     if (probes && input.port !== undefined) {
       // slowStart can add a startup probe to a fast runtime, or remove the JVM's.
@@ -100,31 +110,24 @@ export function planContainer(input: ContainerPlanInput): ContainerPlan {
   };
 }
 
-/** Heap flags on a command line override the generated env (the JVM and Node.js read the command line last). */
-const COMMAND_LINE_OVERRIDES: Partial<Record<string, RegExp>> = {
-  jvm: /^["']?(-Xmx\S*|-XX:MaxHeapSize=\S*|-XX:MaxRAMPercentage=\S*|-XX:MaxRAMFraction=\S*|-XX:-UseContainerSupport)["']?$/,
-  node: /^["']?(--max[-_]old[-_]space[-_]size=\S*)["']?$/,
-};
-
 /**
- * Tokens in `command`/`args` that set the heap and so override the generated env variable. Returned as
- * `args[1] -Xmx2g` strings for messages.
+ * Tokens in `command`/`args` that set the heap and so override the generated env variable (the JVM and
+ * Node.js read the command line after it), read by the facts model as the runtime reads them: options
+ * after `-jar FILE` or the script are the application's and do not count. Returned as `args[1] -Xmx2g`.
  */
-export function commandLineOverrides(runtime: Runtime, command: readonly string[] = [], args: readonly string[] = []): string[] {
-  const pattern = runtime.base ? COMMAND_LINE_OVERRIDES[runtime.base] : undefined;
-  if (!pattern) return [];
-  const found: string[] = [];
-  for (const [field, list] of [['command', command], ['args', args]] as const) {
-    list.forEach((text, index) => {
-      for (const token of text.split(/\s+/)) if (pattern.test(token)) found.push(`${field}[${index}] ${token.replace(/^["']|["']$/g, '')}`);
-    });
-  }
-  return found;
+export function commandLineOverrides(runtime: Runtime, command: readonly string[] = [], args: readonly string[] = [], image = ''): string[] {
+  if (runtime.base !== 'jvm' && runtime.base !== 'node') return [];
+  const facts = factsOfSpec({ image, command, args, runtime: runtime.base });
+  const tokens: readonly OptionToken[] = runtime.base === 'jvm' ? facts.jvm?.options.tokens ?? [] : facts.node?.options.tokens ?? [];
+  const isHeap = runtime.base === 'jvm' ? isJvmHeapOption : isNodeHeapOption;
+  return tokens
+    .filter((at) => /^(command|args)\[/.test(at.source) && isHeap(at.token.replace(/^["']|["']$/g, '')))
+    .map((at) => `${at.source} ${at.token.replace(/^["']|["']$/g, '')}`);
 }
 
-/** The variable the base runtime's ceiling is generated in (`JAVA_TOOL_OPTIONS`), for messages. */
+/** The variable the base runtime's ceiling is generated in (`JAVA_TOOL_OPTIONS=...`), for messages. */
 export function ceilingVariable(runtime: Runtime, limitBytes: number): string | undefined {
   if (!runtime.base) return undefined;
-  const [first] = PROFILES[runtime.base].flags(limitBytes, runtime.overheadBytes, { legacy: runtime.legacyJvm });
+  const [first] = settingsAt(limitBytes, runtime.base, sizingOf(runtime), { legacy: runtime.legacyJvm }).settings;
   return first ? `${first.name}=${first.value}` : undefined;
 }

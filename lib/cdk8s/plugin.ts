@@ -23,7 +23,8 @@ import { RULES_BY_ID } from '../rules';
 import type { JsonPath } from '../core/workload';
 import { createLinter } from '../engine/linter';
 import type { Severity, SeveritySetting } from '../rules/types';
-import { DEFAULT_SIZING, type SizingConfig } from '../sizing/formula';
+import { applySizing, type SizingConfig } from '../sizing/formula';
+import { parseOverhead } from '../config/sizing';
 import { loadConfig } from '../config/load';
 import { parseManifests } from '../manifests/documents';
 import configSchema from '../../schemas/config.schema.json';
@@ -99,21 +100,10 @@ export function propertyProblems(properties: unknown): string[] {
 /** The engine options in force: `.oomguard.yaml` (when present), then the plugin properties over it. */
 export function resolvePluginOptions(properties: OomguardValidationProperties, cwd: string): { severities: Record<string, SeveritySetting>; sizing: SizingConfig } {
   const file = loadConfig(cwd, properties.config);
-  const problems: string[] = [];
-  const overheads: Record<string, number> = { ...file.sizing.overheads };
-  for (const [runtime, quantity] of Object.entries(properties.sizing?.overheads ?? {})) {
-    const parsed = parseQuantity(quantity);
-    if (!parsed.ok) problems.push(`properties/sizing/overheads/${runtime} "${quantity}" ${parsed.reason}`);
-    else overheads[runtime] = parsed.bytes;
-  }
+  // The same validation as every other surface (lib/sizing/formula.ts applySizing), over the file's sizing.
+  const { sizing, problems } = applySizing(file.sizing, properties.sizing ?? {}, (key) => `properties/sizing/${key}`, parseOverhead);
   if (problems.length > 0) throw new OomguardPluginError(problems);
-  return {
-    severities: { ...file.severities, ...properties.rules },
-    sizing: {
-      factor: properties.sizing?.factor ?? file.sizing.factor ?? DEFAULT_SIZING.factor,
-      overheads: overheads as unknown as SizingConfig['overheads'],
-    },
-  };
+  return { severities: { ...file.severities, ...properties.rules }, sizing };
 }
 
 /**

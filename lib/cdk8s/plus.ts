@@ -59,7 +59,7 @@ export function memorySafeContainer(props: MemorySafeContainerProps): MemorySafe
     if (value.value !== undefined) env.push({ name: key, value: String(value.value) });
   }
   const port = props.portNumber ?? props.port;
-  const plan = planContainer({ runtime, peakBytes, env, ...(port !== undefined ? { port } : {}), ...(probePaths ? { probePaths } : {}) });
+  const plan = planContainer({ runtime, peakBytes, env, image: props.image, ...(port !== undefined ? { port } : {}), ...(probePaths ? { probePaths } : {}) });
   const envVariables: Record<string, kplus.EnvValue> = { ...props.envVariables };
   for (const entry of plan.env) {
     const existing = props.envVariables?.[entry.name];
@@ -68,7 +68,7 @@ export function memorySafeContainer(props: MemorySafeContainerProps): MemorySafe
     }
     envVariables[entry.name] = kplus.EnvValue.fromValue(entry.value);
   }
-  const overrides = commandLineOverrides(runtime, props.command, props.args);
+  const overrides = commandLineOverrides(runtime, props.command, props.args, props.image);
   if (overrides.length > 0) {
     throw new Error(`${where}: ${overrides.join(', ')} on the command line overrides the heap oomguard generates for the ${describeBytes(plan.recommendation.limitBytes)} limit; remove it`);
   }

@@ -10,8 +10,7 @@ import Ajv from 'ajv';
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { MIB, describeBytes, parseQuantity } from '../core/quantity';
 import { PROFILES, RUNTIME_IDS, isRuntimeId, type RuntimeId } from '../runtimes';
-import { SLOW_STARTING } from '../generate/probes';
-import { DEFAULT_FACTOR } from '../sizing/formula';
+import { DEFAULT_FACTOR, validateFactor } from '../sizing/formula';
 import profileSchema from '../../schemas/runtime-profile.schema.json';
 
 /** A runtime profile as data: the shape of schemas/runtime-profile.schema.json. */
@@ -86,7 +85,7 @@ const registry = new Map<string, Runtime>();
  * added to the measured peak, and the headroom factor.
  */
 export class Runtime {
-  /** The JVM (HotSpot, OpenJ9) with container support: `-XX:MaxRAMPercentage`. 400Mi overhead (lib/runtimes/jvm.ts). */
+  /** The JVM (HotSpot, OpenJ9) with container support: `-XX:MaxRAMPercentage` and `MinRAMPercentage`; the measured non-heap model (lib/runtimes/jvm-memory.ts). */
   public static readonly JVM = Runtime.builtIn('jvm');
   /** Node.js: `--max-old-space-size` in NODE_OPTIONS. 100Mi overhead (lib/runtimes/node.ts). */
   public static readonly NODE = Runtime.builtIn('node');
@@ -128,10 +127,11 @@ export class Runtime {
       title: valid.title ?? (base ? PROFILES[base].title : valid.id),
       base,
       overheadBytes,
+      overheadConfigured: valid.overhead !== undefined,
       overheadSource: valid.overheadSource ?? PROFILES[base as RuntimeId].overhead.source,
       factor: valid.factor ?? DEFAULT_FACTOR,
       legacyJvm: valid.legacyJvm === true,
-      slowStart: valid.slowStart ?? (base !== undefined && SLOW_STARTING.has(base)),
+      slowStart: valid.slowStart ?? (base !== undefined && PROFILES[base].slowStart),
       env: valid.env ?? [],
     });
   }
@@ -151,10 +151,11 @@ export class Runtime {
       title: profile.title,
       base: id,
       overheadBytes: profile.overhead.bytes,
+      overheadConfigured: false,
       overheadSource: profile.overhead.source,
       factor: DEFAULT_FACTOR,
       legacyJvm: false,
-      slowStart: SLOW_STARTING.has(id),
+      slowStart: profile.slowStart,
       env: [],
     });
   }
@@ -164,8 +165,13 @@ export class Runtime {
   public readonly title: string;
   /** The built-in profile whose flags are generated; undefined for a custom runtime. */
   public readonly base: RuntimeId | undefined;
-  /** Overhead added to the peak, in bytes. */
+  /**
+   * Overhead added to the peak, in bytes: the configured constant, or (not configured) the runtime's
+   * own figure, which for the JVM is the fixed part of its measured model (GC structures grow with the heap).
+   */
   public readonly overheadBytes: number;
+  /** Whether the overhead was set (`withOverhead`, a profile's `overhead`): a constant that replaces the runtime's model. */
+  public readonly overheadConfigured: boolean;
   /** Where the overhead comes from. */
   public readonly overheadSource: string;
   public readonly factor: number;
@@ -175,13 +181,14 @@ export class Runtime {
   public readonly env: readonly { readonly name: string; readonly value: string }[];
 
   private constructor(fields: {
-    id: string; title: string; base: RuntimeId | undefined; overheadBytes: number; overheadSource: string;
+    id: string; title: string; base: RuntimeId | undefined; overheadBytes: number; overheadConfigured: boolean; overheadSource: string;
     factor: number; legacyJvm: boolean; slowStart: boolean; env: readonly { name: string; value: string }[];
   }) {
     this.id = fields.id;
     this.title = fields.title;
     this.base = fields.base;
     this.overheadBytes = fields.overheadBytes;
+    this.overheadConfigured = fields.overheadConfigured;
     this.overheadSource = fields.overheadSource;
     this.factor = fields.factor;
     this.legacyJvm = fields.legacyJvm;
@@ -202,18 +209,19 @@ export class Runtime {
     const bytes = sizeToBytes(overhead);
     if (!(bytes > 0)) throw new Error(`runtime ${this.id}: overhead must be positive, got ${describeBytes(bytes)}`);
     if (!source || source.trim().length < 3) throw new Error(`runtime ${this.id}: say where the overhead ${describeBytes(bytes)} comes from (source)`);
-    return new Runtime({ ...this.fields(), overheadBytes: bytes, overheadSource: source });
+    return new Runtime({ ...this.fields(), overheadBytes: bytes, overheadConfigured: true, overheadSource: source });
   }
 
   /** The same runtime with another headroom factor (1 to 10; the default 1.5 is in lib/sizing/formula.ts). */
   public withFactor(factor: number): Runtime {
-    if (!Number.isFinite(factor) || factor < 1 || factor > 10) throw new Error(`runtime ${this.id}: factor must be between 1 and 10, got ${factor}`);
+    const problem = validateFactor(factor);
+    if (problem) throw new Error(`runtime ${this.id}: factor ${problem}`);
     return new Runtime({ ...this.fields(), factor });
   }
 
   /** Whether overhead and factor are the built-in defaults (the output then equals `oomguard generate`). */
   public get isDefaultSizing(): boolean {
-    return this.base !== undefined && this.factor === DEFAULT_FACTOR && this.overheadBytes === PROFILES[this.base].overhead.bytes;
+    return this.base !== undefined && this.factor === DEFAULT_FACTOR && !this.overheadConfigured;
   }
 
   public toString(): string {
@@ -222,7 +230,7 @@ export class Runtime {
 
   private fields() {
     return {
-      id: this.id, title: this.title, base: this.base, overheadBytes: this.overheadBytes, overheadSource: this.overheadSource,
+      id: this.id, title: this.title, base: this.base, overheadBytes: this.overheadBytes, overheadConfigured: this.overheadConfigured, overheadSource: this.overheadSource,
       factor: this.factor, legacyJvm: this.legacyJvm, slowStart: this.slowStart, env: this.env,
     };
   }

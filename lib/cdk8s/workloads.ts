@@ -112,6 +112,7 @@ export abstract class MemorySafeWorkload extends Construct {
       runtime: this.runtime,
       peakBytes,
       env,
+      image: props.image,
       ...(props.port !== undefined ? { port: props.port } : {}),
       ...(props.probePaths ? { probePaths: props.probePaths } : {}),
     });
@@ -151,7 +152,7 @@ export abstract class MemorySafeWorkload extends Construct {
     }
 
     // Softer problems fail `app.synth()` through validation, with the container and numbers named.
-    const overrides = commandLineOverrides(this.runtime, props.command, props.args);
+    const overrides = commandLineOverrides(this.runtime, props.command, props.args, props.image);
     if (overrides.length > 0) {
       const generated = ceilingVariable(this.runtime, this.recommendation.limitBytes);
       this.node.addValidation({

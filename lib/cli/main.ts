@@ -63,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     // Bad usage and an unusable config file end the same way: the sentence, no stack trace, exit 2.
     // (ConfigError is recognised by name so start-up does not load the config module for every command.)
-    if (error instanceof UsageError || (error instanceof Error && error.name === 'ConfigError')) {
+    if (error instanceof UsageError || (error instanceof Error && (error.name === 'ConfigError' || error.name === 'SizingFlagError'))) {
       const hint = error instanceof UsageError && error.showHelpHint ? `Run \`oomguard help ${name}\` for its options.\n` : '';
       process.stderr.write(`oomguard ${name}: ${error.message}\n${hint}`);
       return EXIT.usage;

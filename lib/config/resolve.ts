@@ -5,7 +5,7 @@
 import { parseQuantity } from '../core/quantity';
 import { RULES_BY_ID } from '../rules';
 import type { SeveritySetting } from '../rules/types';
-import { DEFAULT_SIZING, type SizingConfig } from '../sizing/formula';
+import { applySizing, DEFAULT_SIZING, type SizingConfig } from '../sizing/formula';
 
 export interface ConfigFile {
   readonly rules?: Readonly<Record<string, SeveritySetting>>;
@@ -36,12 +36,12 @@ export function resolveConfig(config: ConfigFile, file: string | undefined, root
   for (const id of Object.keys(config.rules ?? {})) {
     if (!RULES_BY_ID.has(id)) problems.push(`/rules/${id}: no rule has this id (see \`oomguard rules\`)`);
   }
-  const overheads: Record<string, number> = { ...DEFAULT_SIZING.overheads };
-  for (const [runtime, quantity] of Object.entries(config.sizing?.overheads ?? {})) {
-    const parsed = parseQuantity(quantity);
-    if (!parsed.ok) problems.push(`/sizing/overheads/${runtime}: "${quantity}" ${parsed.reason}`);
-    else overheads[runtime] = parsed.bytes;
-  }
+  // The same validation as every other surface's sizing (lib/sizing/formula.ts applySizing).
+  const applied = applySizing(DEFAULT_SIZING, config.sizing ?? {}, (key) => `/sizing/${key}`, (value) => {
+    const parsed = parseQuantity(value);
+    return parsed.ok ? { ok: true, bytes: parsed.bytes } : parsed;
+  });
+  problems.push(...applied.problems);
   (config.ignore ?? []).forEach((pattern, index) => {
     const problem = globProblem(pattern);
     if (problem) problems.push(`/ignore/${index}: "${pattern}" ${problem}`);
@@ -49,7 +49,7 @@ export function resolveConfig(config: ConfigFile, file: string | undefined, root
   if (problems.length > 0) throw new ConfigError(file ?? '<config>', problems);
   return {
     severities: config.rules ?? {},
-    sizing: { factor: config.sizing?.factor ?? DEFAULT_SIZING.factor, overheads: overheads as unknown as SizingConfig['overheads'] },
+    sizing: applied.sizing,
     ignore: config.ignore ?? [],
     root,
     ...(file ? { file } : {}),

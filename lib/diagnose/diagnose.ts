@@ -9,7 +9,7 @@ import { peakOf, runtimeOf } from '../engine/context';
 import { createLinter, type Finding } from '../engine/linter';
 import { PROFILES, type RuntimeId } from '../runtimes';
 import { readJvmOptions } from '../runtimes/jvm';
-import { DEFAULT_SIZING, overheadFor, recommend, type SizingConfig } from '../sizing/formula';
+import { DEFAULT_SIZING, overheadFor, recommend, settingsAt, type SizingConfig } from '../sizing/formula';
 import { findRuntimeOom } from '../lab/classify';
 import { exitMeaning, type ExitMeaning } from './exit-codes';
 import { bareContainerId, cgroupIdentity, type KernelLog, type KernelOomKill } from './kernel-log';
@@ -287,10 +287,9 @@ function diagnoseContainer(
     .filter((f) => f.container === container.name && MEMORY_RULE.test(f.ruleId))
     .filter((f) => subject.source === 'kubernetes' || f.ruleId !== 'memory-request-not-equal-limit')
     .map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: f.message }));
-  const overhead = overheadFor(runtime, sizing);
-  const flags = runtime && limitBytes !== undefined && limitBytes > overhead
-    ? PROFILES[runtime].flags(limitBytes, overhead, { legacy: detection?.legacyJvm === true }).map((f) => ({ name: f.name, value: f.value }))
-    : undefined;
+  const overhead = overheadFor(runtime, sizing, limitBytes);
+  const atLimit = runtime && limitBytes !== undefined ? settingsAt(limitBytes, runtime, sizing, { legacy: detection?.legacyJvm === true }) : undefined;
+  const flags = atLimit && !atLimit.budget.tooSmall ? atLimit.settings.map((f) => ({ name: f.name, value: f.value })) : undefined;
 
   const declared = peakOf(workload, container);
   let sizingStep: Diagnosis['sizing'];

@@ -10,7 +10,7 @@
  * Liveness and readiness use different endpoints (`/livez`, `/readyz`, the Kubernetes API server's
  * own names) so a busy-but-alive pod is taken out of rotation rather than restarted.
  */
-import type { RuntimeId } from '../runtimes';
+import { PROFILES, RUNTIME_IDS, type RuntimeId } from '../runtimes';
 
 export interface ProbePaths {
   /** @default '/livez' */
@@ -27,8 +27,8 @@ export interface GeneratedProbes {
   readonly startupProbe?: Record<string, unknown>;
 }
 
-/** Runtimes that start slowly enough to need a startup probe. */
-export const SLOW_STARTING: ReadonlySet<RuntimeId> = new Set<RuntimeId>(['jvm']);
+/** Runtimes that start slowly enough to need a startup probe: each profile's `slowStart`, decided once. */
+export const SLOW_STARTING: ReadonlySet<RuntimeId> = new Set<RuntimeId>(RUNTIME_IDS.filter((id) => PROFILES[id].slowStart));
 
 export const PROBE_TIMINGS = {
   liveness: { periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 },

@@ -4,7 +4,7 @@
  */
 import { mergeEnvEntries, type EnvEntry } from '../generate/container';
 import { PROFILES, type RuntimeId } from '../runtimes';
-import { DEFAULT_SIZING, overheadFor, type SizingConfig } from '../sizing/formula';
+import { DEFAULT_SIZING, overheadFor, settingsAt, type SizingConfig } from '../sizing/formula';
 import { findCgroupParent, MemoryCgroup, type CgroupEnvironment, type CgroupFsOptions, type CgroupParent, type CgroupVersion, type MemoryGroup } from './cgroup';
 import { SystemdScope, systemdScopeAvailable, type SystemdEnvironment } from './systemd';
 import { classifyExit, type Outcome } from './classify';
@@ -80,8 +80,8 @@ export class CgroupUnavailableError extends Error {}
 
 /** The environment settings oomguard generates for a runtime under a limit, merged into `env`. */
 export function injectedSettings(runtime: RuntimeId, limitBytes: number, options: { sizing?: SizingConfig; legacyJvm?: boolean; env?: NodeJS.ProcessEnv } = {}): EnvEntry[] {
-  const overhead = overheadFor(runtime, options.sizing ?? DEFAULT_SIZING);
-  const generated = PROFILES[runtime].flags(limitBytes, overhead, { legacy: options.legacyJvm === true });
+  // The facts model's settings at this limit: the same ones generate and fix write.
+  const generated = settingsAt(limitBytes, runtime, options.sizing ?? DEFAULT_SIZING, { legacy: options.legacyJvm === true }).settings;
   const env = options.env ?? {};
   const existing = generated
     .filter((setting) => env[setting.name] !== undefined)
@@ -138,7 +138,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
       notes.push('the command line has -XX:-UseContainerSupport, so the JVM gets -Xmx (MaxRAMPercentage would size the heap from the host\'s RAM)');
     }
     flags = injectedSettings(options.runtime, options.limitBytes, { sizing: options.sizing, legacyJvm, env: baseEnv });
-    const overhead = overheadFor(options.runtime, options.sizing ?? DEFAULT_SIZING);
+    const overhead = overheadFor(options.runtime, options.sizing ?? DEFAULT_SIZING, options.limitBytes);
     if (options.limitBytes <= overhead) {
       notes.push(`the limit ${options.limitBytes} bytes is not above the ${PROFILES[options.runtime].title} overhead of ${overhead} bytes: the runtime's ceiling is pinned at its minimum`);
     }

@@ -12,7 +12,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import {
-  buildDeployment, sizeContainer,
+  buildDeployment, isRuntimeId, legacyJvmFor, parseQuantity, RUNTIME_IDS, sizeContainer,
   type EnvEntry, type ProbePaths, type Recommendation, type RuntimeId, type SizingConfig,
 } from '../index';
 import { checkEnv, checker, checkOptional, checkPeak, checkRuntime, checkStringMap, isPlainObject, UNKNOWN_ARGS, type EnvInput } from './args';
@@ -69,7 +69,10 @@ export interface SizedDeploymentArgs {
    * `initContainers` belong in the props of the same names. @default none
    */
   readonly podSpec?: Omit<PodSpecInput, 'containers' | 'initContainers'>;
-  /** A JVM without container support (Java 8 before 8u191, Java 9) gets `-Xmx`. @default false */
+  /**
+   * A JVM without container support (Java 8 before 8u191, Java 9) gets `-Xmx`.
+   * @default read from `image` when it is a plain string (as `oomguard generate` does), else false
+   */
   readonly legacyJvm?: boolean;
   /** @default `/livez` and `/readyz` */
   readonly probePaths?: ProbePaths;
@@ -146,7 +149,8 @@ export class SizedDeployment extends pulumi.ComponentResource {
       peakBytes,
       env: plain,
       ...(args.sizing ? { sizing: args.sizing } : {}),
-      ...(args.legacyJvm !== undefined ? { legacyJvm: args.legacyJvm } : {}),
+      // A plain image string tells the JVM variant, as for `oomguard generate` (an Output is not known until deployment).
+      legacyJvm: legacyJvmFor(args.runtime, typeof args.image === 'string' ? args.image : undefined, args.legacyJvm),
       ...(args.port !== undefined ? { port: args.port } : {}),
       ...(args.probePaths ? { probePaths: args.probePaths } : {}),
     };

@@ -1,5 +1,4 @@
 import { describeBytes, floorMiB, parseQuantity } from '../core/quantity';
-import { readGoMemLimit } from '../runtimes/go';
 import { runtimeScope } from './scopes';
 import { NONE, defineRule } from './types';
 
@@ -27,11 +26,10 @@ export default defineRule({
     },
     fixable: true,
   },
-  checkContainer({ container, limitBytes, overheadBytes }) {
-    if (limitBytes === undefined) return NONE;
-    const current = readGoMemLimit(container);
-    if (!current) return NONE;
-    const ceiling = limitBytes - overheadBytes;
+  checkContainer({ container, limitBytes, budget, go: current }) {
+    if (limitBytes === undefined || !budget || !current) return NONE;
+    const ceiling = budget.heapBytes;
+    const overheadBytes = budget.overheadBytes;
     // Message figures and the fix are built only for a finding: most Go containers of a fleet have none.
     const common = () => ({ container: container.name, limit: describeBytes(limitBytes), overhead: describeBytes(overheadBytes), ceiling: describeBytes(Math.max(0, ceiling)) });
     if (current.variable.value === undefined) {
@@ -43,9 +41,9 @@ export default defineRule({
     if (!current.parsed.ok || current.parsed.bytes === null || current.parsed.bytes <= ceiling) return NONE;
     return [{
       messageId: 'exceeds',
-      data: { ...common(), value: current.variable.value.trim(), bytes: describeBytes(current.parsed.bytes) },
+      data: { ...common(), value: current.variable.value, bytes: describeBytes(current.parsed.bytes) },
       path: [...current.variable.path, 'value'],
-      ...(ceiling >= 8 * 1024 * 1024
+      ...(!budget.tooSmall
         ? { fix: { description: `set GOMEMLIMIT=${floorMiB(ceiling)}MiB`, edits: [{ op: 'set' as const, path: [...current.variable.path, 'value'], value: `${floorMiB(ceiling)}MiB` }] } }
         : {}),
     }];

@@ -1,6 +1,5 @@
 import { describeBytes } from '../core/quantity';
 import { PROFILES } from '../runtimes';
-import { readGoMemLimit } from '../runtimes/go';
 import { mergeEnv } from './edits';
 import { runtimeScope } from './scopes';
 import { NONE, defineRule } from './types';
@@ -21,19 +20,20 @@ export default defineRule({
     },
     fixable: true,
   },
-  checkContainer({ container, limitBytes, overheadBytes }) {
-    const current = readGoMemLimit(container);
+  checkContainer({ container, limitBytes, budget, go: current }) {
     if (current) {
-      if (current.variable.value?.trim() === 'off') return [{ messageId: 'off', data: { container: container.name }, path: [...current.variable.path, 'value'] }];
+      // Go reads the value untrimmed: only `off` itself means no limit (` off` is go-memlimit-invalid's).
+      if (current.variable.value === 'off') return [{ messageId: 'off', data: { container: container.name }, path: [...current.variable.path, 'value'] }];
       return NONE;
     }
-    if (limitBytes === undefined || limitBytes <= overheadBytes) return [{ messageId: 'unset', data: { container: container.name }, path: container.path }];
-    const flags = PROFILES.go.flags(limitBytes, overheadBytes);
+    if (limitBytes === undefined || !budget || budget.tooSmall) return [{ messageId: 'unset', data: { container: container.name }, path: container.path }];
+    const flags = PROFILES.go.settings(limitBytes, budget.heapBytes);
+    const edits = mergeEnv(container, PROFILES.go, flags);
     return [{
       messageId: 'unsetWithLimit',
-      data: { container: container.name, value: flags[0].value, limit: describeBytes(limitBytes), overhead: describeBytes(overheadBytes) },
+      data: { container: container.name, value: flags[0].value, limit: describeBytes(limitBytes), overhead: describeBytes(budget.overheadBytes) },
       path: container.path,
-      fix: { description: `set GOMEMLIMIT=${flags[0].value}`, edits: mergeEnv(container, PROFILES.go, flags) },
+      ...(edits ? { fix: { description: `set GOMEMLIMIT=${flags[0].value}`, edits } } : {}),
     }];
   },
 });

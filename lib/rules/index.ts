@@ -6,6 +6,7 @@ import cpuRequestNotEqualLimit from './cpu-request-not-equal-limit';
 import goMemlimitExceedsLimit from './go-memlimit-exceeds-limit';
 import goMemlimitInvalid from './go-memlimit-invalid';
 import goMemlimitUnset from './go-memlimit-unset';
+import heapOptionsUnresolved from './heap-options-unresolved';
 import invalidAnnotation from './invalid-annotation';
 import invalidMemoryQuantity from './invalid-memory-quantity';
 import jvmContainerSupportDisabled from './jvm-container-support-disabled';
@@ -19,6 +20,7 @@ import memoryRequestNotEqualLimit from './memory-request-not-equal-limit';
 import memoryVolumeUnbounded from './memory-volume-unbounded';
 import nodeHeapExceedsLimit from './node-heap-exceeds-limit';
 import nodeHeapUnset from './node-heap-unset';
+import nodeOptionsInvalid from './node-options-invalid';
 import probesIdentical from './probes-identical';
 import readinessProbeMissing from './readiness-probe-missing';
 import startupProbeMissing from './startup-probe-missing';
@@ -36,9 +38,11 @@ export const RULES: readonly Rule[] = [
   jvmHeapUnset,
   nodeHeapUnset,
   nodeHeapExceedsLimit,
+  nodeOptionsInvalid,
   goMemlimitUnset,
   goMemlimitExceedsLimit,
   goMemlimitInvalid,
+  heapOptionsUnresolved,
   livenessProbeMissing,
   readinessProbeMissing,
   startupProbeMissing,

@@ -3,9 +3,10 @@
  * numbers, the JSON path of the field) and, where a deterministic repair exists, the edits that make
  * it. The engine, not the rule, applies scope, suppression and severity; adapters add file and line.
  */
-import type { Container, ContainerRole, JsonPath, Workload, WorkloadClass } from '../core/workload';
-import type { Detection, RuntimeId } from '../runtimes';
-import type { Recommendation, SizingConfig } from '../sizing/formula';
+import type { ContainerRole, JsonPath, Workload, WorkloadClass } from '../core/workload';
+import { ANNOTATION, type ContainerFacts, type DeclaredPeak } from '../facts';
+import type { RuntimeId } from '../runtimes';
+import type { SizingConfig } from '../sizing/formula';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type SeveritySetting = Severity | 'off';
@@ -63,27 +64,12 @@ export interface Report {
   readonly severity?: Severity;
 }
 
-/** The measured peak declared for a container by annotation. */
-export interface DeclaredPeak {
-  readonly bytes: number;
-  readonly annotation: string;
-  readonly path: JsonPath;
-}
-
-export interface ContainerContext {
-  readonly workload: Workload;
-  readonly container: Container;
-  /** The runtime from `oomguard.io/runtime[.<container>]`, else detected; undefined when unknown. */
-  readonly runtime: Detection | undefined;
-  readonly peak: DeclaredPeak | undefined;
-  readonly sizing: SizingConfig;
-  /** The container's memory limit in bytes, when set and valid. */
-  readonly limitBytes: number | undefined;
-  /** The recommendation for the declared peak, when there is one. */
-  readonly recommendation: Recommendation | undefined;
-  /** Overhead in bytes for this container's runtime. */
-  readonly overheadBytes: number;
-}
+/**
+ * What a container rule reads: the container's facts (lib/facts), computed once per container. Rules
+ * never parse annotations or options themselves.
+ */
+export type ContainerContext = ContainerFacts;
+export type { DeclaredPeak };
 
 export interface WorkloadContext {
   readonly workload: Workload;
@@ -106,9 +92,4 @@ export function defineRule(rule: Rule): Rule {
   return rule;
 }
 
-/** Annotation keys oomguard reads (PRODUCT.md). */
-export const ANNOTATION = {
-  runtime: 'oomguard.io/runtime',
-  peak: 'oomguard.io/peak-rss',
-  ignorePrefix: 'ignore.oomguard.io/',
-} as const;
+export { ANNOTATION };

@@ -17,9 +17,15 @@ function dotnetImage({ repository }: ImageName): boolean {
   return /(^|\/)dotnet\/(aspnet|runtime|sdk)/.test(repository);
 }
 
+/** The overhead as a constant model (one object: a fleet sizes many containers). */
+const CONSTANT_OVERHEAD = Object.freeze({ fixedBytes: 150 * MIB, perHeapByte: 0, label: '.NET' });
+
 export const dotnet: RuntimeProfile = {
   id: 'dotnet',
   title: '.NET',
+  slowStart: false,
+  // The GC heap hard limit takes any byte count; 16 MiB is the smallest oomguard writes, like the JVM's.
+  minHeapBytes: 16 * MIB,
   overhead: { bytes: 150 * MIB, rangeMiB: [50, 150], source: 'CoreCLR runtime, JIT and assemblies outside the GC heap (no published figure)' },
   detect(container: Container): Detection | undefined {
     const env = container.env.find((variable) => /^(DOTNET_|ASPNETCORE_|COMPlus_)/.test(variable.name));
@@ -28,9 +34,10 @@ export const dotnet: RuntimeProfile = {
     if (imageName(container.image).fact(dotnetImage)) return { runtime: 'dotnet', reason: `image ${container.image}` };
     return undefined;
   },
+  overheadModel: () => CONSTANT_OVERHEAD,
+  settings: (_limitBytes, heapBytes) => [{ name: 'DOTNET_GCHeapHardLimit', value: `0x${Math.max(16 * MIB, Math.floor(heapBytes)).toString(16)}` }],
   flags(limitBytes, overheadBytes): EnvSetting[] {
-    const heap = Math.max(MIB, limitBytes - overheadBytes);
-    return [{ name: 'DOTNET_GCHeapHardLimit', value: `0x${heap.toString(16)}` }];
+    return [{ name: 'DOTNET_GCHeapHardLimit', value: `0x${Math.max(16 * MIB, limitBytes - overheadBytes).toString(16)}` }];
   },
   // A single-valued variable: the generated value replaces the old one.
   supersedes: () => true,

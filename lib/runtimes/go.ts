@@ -8,6 +8,9 @@
  *   GC only paces by GOGC and the heap may double past the container limit before a collection.
  * - The GC guide advises leaving headroom for memory the runtime does not account (cgo, mmaped files,
  *   the binary itself) and for the soft limit being soft: 20-50 MiB on typical services, hence 50 MiB.
+ * - The runtime reads GOMEMLIMIT as written (runtime/mgcpacer.go `readGOMEMLIMIT`): no trimming, so
+ *   `" 900MiB"` stops a Go 1.19 program at start-up ("malformed GOMEMLIMIT"); `off` means no limit; an
+ *   empty value is the same as none (checked with go 1.19 in test/runtime-options.test.ts).
  */
 import { MIB, floorMiB, parseGoMemLimit, type GoMemLimitParse } from '../core/quantity';
 import type { Container, EnvVar } from '../core/workload';
@@ -29,17 +32,39 @@ export interface GoMemLimit {
   readonly parsed: GoMemLimitParse;
 }
 
-/** The container's GOMEMLIMIT, if set literally (the last one wins, as in Kubernetes). */
+/** The smallest GOMEMLIMIT oomguard sets: below 8 MiB the GC runs all the time. */
+export const GO_MIN_HEAP_BYTES = 8 * MIB;
+
+/**
+ * The container's GOMEMLIMIT, if set (the last one wins, as in Kubernetes), parsed exactly as the Go
+ * runtime reads it. An empty value is no limit at all, as if unset. `valueFrom` parses as no limit
+ * (`bytes: null`) since its value is not in the manifest.
+ */
 export function readGoMemLimit(container: Container): GoMemLimit | undefined {
-  const variable = [...container.env].reverse().find((entry) => entry.name === 'GOMEMLIMIT');
-  if (!variable) return undefined;
+  let variable: EnvVar | undefined;
+  for (let index = container.env.length - 1; index >= 0; index--) {
+    if (container.env[index].name === 'GOMEMLIMIT') {
+      variable = container.env[index];
+      break;
+    }
+  }
+  if (!variable || variable.value === '') return undefined;
   if (variable.value === undefined) return { variable, parsed: { ok: true, bytes: null } };
-  return { variable, parsed: parseGoMemLimit(variable.value.trim()) };
+  return { variable, parsed: parseGoMemLimit(variable.value) };
 }
+
+function goSettings(_limitBytes: number, heapBytes: number): EnvSetting[] {
+  return [{ name: 'GOMEMLIMIT', value: `${Math.max(floorMiB(GO_MIN_HEAP_BYTES), floorMiB(heapBytes))}MiB` }];
+}
+
+/** The overhead as a constant model (one object: a fleet sizes many containers). */
+const CONSTANT_OVERHEAD = Object.freeze({ fixedBytes: 50 * MIB, perHeapByte: 0, label: 'Go' });
 
 export const go: RuntimeProfile = {
   id: 'go',
   title: 'Go',
+  slowStart: false,
+  minHeapBytes: GO_MIN_HEAP_BYTES,
   overhead: {
     bytes: 50 * MIB,
     rangeMiB: [20, 50],
@@ -52,9 +77,9 @@ export const go: RuntimeProfile = {
     if (imageName(container.image).fact(goImage)) return { runtime: 'go', reason: `image ${container.image}` };
     return undefined;
   },
-  flags(limitBytes, overheadBytes): EnvSetting[] {
-    return [{ name: 'GOMEMLIMIT', value: `${Math.max(1, floorMiB(limitBytes - overheadBytes))}MiB` }];
-  },
+  overheadModel: () => CONSTANT_OVERHEAD,
+  settings: goSettings,
+  flags: (limitBytes, overheadBytes) => goSettings(limitBytes, limitBytes - overheadBytes),
   // A single-valued variable: the generated value replaces the old one.
   supersedes: () => true,
 };

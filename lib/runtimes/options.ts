@@ -11,6 +11,75 @@ export function splitOptions(text: string): string[] {
 }
 
 /**
+ * Expand `$(VAR)` references the way the kubelet does in `command`, `args` and env values
+ * ("Define Dependent Environment Variables", kubernetes.io; third_party/forked/golang/expansion):
+ * `$(NAME)` becomes the variable's value when `lookup` knows it and stays as written otherwise, `$$`
+ * becomes `$`. `unknown` is set when a reference names a variable whose value the manifest does not hold
+ * (`valueFrom`, `envFrom`).
+ */
+export function expandKubernetes(text: string, lookup: (name: string) => string | null | undefined): { text: string; expanded: boolean; unknown: boolean } {
+  if (!text.includes('$')) return { text, expanded: false, unknown: false };
+  let out = '';
+  let expanded = false;
+  let unknown = false;
+  for (let at = 0; at < text.length; at++) {
+    const char = text[at];
+    if (char !== '$' || at + 1 >= text.length) {
+      out += char;
+      continue;
+    }
+    const next = text[at + 1];
+    if (next === '$') {
+      out += '$';
+      expanded = true;
+      at++;
+    } else if (next === '(') {
+      const close = text.indexOf(')', at + 2);
+      if (close < 0) {
+        out += text.slice(at);
+        break;
+      }
+      const name = text.slice(at + 2, close);
+      const value = lookup(name);
+      if (typeof value === 'string') {
+        out += value;
+        expanded = true;
+      } else {
+        if (value === null) unknown = true;
+        out += text.slice(at, close + 1);
+      }
+      at = close;
+    } else {
+      out += char;
+    }
+  }
+  return { text: out, expanded, unknown };
+}
+
+/**
+ * What `$(NAME)` in a container's fields can resolve to: a literal env value (string), a variable the
+ * manifest cannot show (`null`: `valueFrom`, or possibly an `envFrom` source), or nothing (undefined).
+ * Env values may only use variables defined before them (`before`: the env index).
+ */
+export function envLookup(container: Container, before = Infinity): (name: string) => string | null | undefined {
+  const fromSources = hasEnvFrom(container);
+  return (name) => {
+    let found: string | null | undefined;
+    for (let index = 0; index < container.env.length && index < before; index++) {
+      const variable = container.env[index];
+      if (variable.name === name) found = variable.value === undefined ? null : variable.value;
+    }
+    return found === undefined && fromSources ? null : found;
+  };
+}
+
+/** Whether the container takes env from `envFrom` (ConfigMaps, Secrets) whose keys oomguard cannot see. */
+export function hasEnvFrom(container: Container): boolean {
+  const envFrom = container.raw.envFrom;
+  return Array.isArray(envFrom) && envFrom.length > 0;
+}
+
+/**
  * One option and where it came from. The path is built only when a finding or fix asks for it: most
  * options of a fleet never appear in one (bench/run.ts). Not a subclass of the workload model's
  * LazyPath: tried, and it cost 2.4% more instructions over a 2,000-document lint (valgrind).
@@ -23,6 +92,7 @@ class Token implements OptionToken {
     readonly text: string,
     private readonly owner: { readonly path: JsonPath },
     private readonly tail: readonly (string | number)[],
+    readonly expanded = false,
   ) {}
   get path(): JsonPath {
     return (this.built ??= [...this.owner.path, ...this.tail]);
@@ -31,17 +101,50 @@ class Token implements OptionToken {
 
 const VALUE_TAIL = ['value'] as const;
 
-/** Tokens from the named env variables, in the order given. Variables from `valueFrom` cannot be read. */
-export function envTokens(container: Container, names: readonly string[]): OptionToken[] {
+/** An option variable the runtime reads whose value the manifest does not hold. */
+export interface UnknownSource {
+  readonly name: string;
+  /** `valueFrom` (the variable itself), `envFrom` (a ConfigMap or Secret may set it), or `$(VAR)` in a value. */
+  readonly how: 'valueFrom' | 'envFrom' | 'reference';
+  readonly path: JsonPath;
+}
+
+/**
+ * Tokens from the named env variables, in the order given, with `$(VAR)` references expanded. When a
+ * name is set more than once the last entry wins, as in Kubernetes. Variables from `valueFrom` (or
+ * possibly from `envFrom`) cannot be read: they are listed in `unknown`.
+ */
+export function envTokens(container: Container, names: readonly string[], unknown?: UnknownSource[]): OptionToken[] {
   const tokens: OptionToken[] = [];
   for (const name of names) {
-    for (const variable of container.env) {
-      if (variable.name !== name || variable.value === undefined) continue;
-      const source = `env ${name}`;
-      for (const token of splitOptions(variable.value)) tokens.push(new Token(token, source, variable.value, variable, VALUE_TAIL));
+    let index = -1;
+    for (let at = container.env.length - 1; at >= 0; at--) {
+      if (container.env[at].name === name) {
+        index = at;
+        break;
+      }
+    }
+    if (index < 0) {
+      if (unknown && hasEnvFrom(container)) unknown.push({ name, how: 'envFrom', path: [...container.path, 'envFrom'] });
+      continue;
+    }
+    const variable = container.env[index];
+    if (variable.value === undefined) {
+      unknown?.push({ name, how: 'valueFrom', path: variable.path });
+      continue;
+    }
+    const source = `env ${name}`;
+    const expansion = expandKubernetes(variable.value, envLookup(container, index));
+    if (expansion.unknown) unknown?.push({ name, how: 'reference', path: variable.path });
+    for (const token of splitOptions(expansion.text)) {
+      tokens.push(new Token(token, source, variable.value, variable, VALUE_TAIL, expansion.expanded && !isWord(variable.value, token)));
     }
   }
   return tokens;
+}
+
+function isWord(text: string, token: string): boolean {
+  return replaceToken(text, token, '\u0000') !== text;
 }
 
 function basename(word: string): string {
@@ -51,16 +154,23 @@ function basename(word: string): string {
 
 /**
  * Tokens of a command line that runs `binary` (matched by basename against `pattern`), from the
- * container's `command` and `args`. Tokens before the binary (a shell, `exec`) are left out.
- * Returns undefined when the command line does not run that binary.
+ * container's `command` and `args`, `$(VAR)` references expanded from the container's env as the
+ * kubelet does. Tokens before the binary (a shell, `exec`) are left out. Returns undefined when the
+ * command line does not run that binary.
  */
-export function commandLineTokens(container: Container, pattern: RegExp): OptionToken[] | undefined {
+export function commandLineTokens(container: Container, pattern: RegExp, unknown?: UnknownSource[]): OptionToken[] | undefined {
   const words: OptionToken[] = [];
+  let lookup: ((name: string) => string | null | undefined) | undefined;
   for (const [field, list] of [['command', container.command], ['args', container.args]] as const) {
     list.forEach((text, index) => {
       const source = `${field}[${index}]`;
       const tail = [field, index];
-      for (const token of splitOptions(text)) words.push(new Token(token, source, text, container, tail));
+      let expansion = { text, expanded: false, unknown: false };
+      if (text.includes('$')) {
+        expansion = expandKubernetes(text, (lookup ??= envLookup(container)));
+        if (expansion.unknown) unknown?.push({ name: source, how: 'reference', path: [...container.path, field, index] });
+      }
+      for (const token of splitOptions(expansion.text)) words.push(new Token(token, source, text, container, tail, expansion.expanded && !isWord(text, token)));
     });
   }
   const start = words.findIndex((word) => pattern.test(basename(word.token.replace(/^["']/, ''))));

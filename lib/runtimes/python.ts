@@ -20,9 +20,14 @@ function pythonImage({ name }: ImageName): boolean {
   return /^(python|pypy)$/.test(name);
 }
 
+/** The overhead as a constant model (one object: a fleet sizes many containers). */
+const CONSTANT_OVERHEAD = Object.freeze({ fixedBytes: 100 * MIB, perHeapByte: 0, label: 'Python' });
+
 export const python: RuntimeProfile = {
   id: 'python',
   title: 'Python',
+  slowStart: false,
+  minHeapBytes: undefined,
   overhead: {
     bytes: 100 * MIB,
     rangeMiB: [30, 100],
@@ -35,6 +40,8 @@ export const python: RuntimeProfile = {
     if (imageName(container.image).fact(pythonImage)) return { runtime: 'python', reason: `image ${container.image}` };
     return undefined;
   },
+  overheadModel: () => CONSTANT_OVERHEAD,
+  settings: () => [{ name: 'MALLOC_ARENA_MAX', value: '2' }],
   flags(): EnvSetting[] {
     return [{ name: 'MALLOC_ARENA_MAX', value: '2' }];
   },

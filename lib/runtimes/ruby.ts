@@ -11,9 +11,14 @@ import type { Container } from '../core/workload';
 import { imageName, runsBinary } from './options';
 import type { Detection, EnvSetting, RuntimeProfile } from './types';
 
+/** The overhead as a constant model (one object: a fleet sizes many containers). */
+const CONSTANT_OVERHEAD = Object.freeze({ fixedBytes: 150 * MIB, perHeapByte: 0, label: 'Ruby' });
+
 export const ruby: RuntimeProfile = {
   id: 'ruby',
   title: 'Ruby',
+  slowStart: false,
+  minHeapBytes: undefined,
   overhead: { bytes: 150 * MIB, rangeMiB: [50, 150], source: 'interpreter, gems and glibc malloc arenas (mallopt(3))' },
   detect(container: Container): Detection | undefined {
     const env = container.env.find((variable) => /^(RUBY_|RAILS_ENV$|RACK_ENV$|BUNDLE_)/.test(variable.name));
@@ -22,6 +27,8 @@ export const ruby: RuntimeProfile = {
     if (imageName(container.image).name === 'ruby') return { runtime: 'ruby', reason: `image ${container.image}` };
     return undefined;
   },
+  overheadModel: () => CONSTANT_OVERHEAD,
+  settings: () => [{ name: 'MALLOC_ARENA_MAX', value: '2' }],
   flags(): EnvSetting[] {
     return [{ name: 'MALLOC_ARENA_MAX', value: '2' }];
   },

@@ -25,9 +25,43 @@ export interface EnvSetting {
   readonly value: string;
 }
 
+/**
+ * Memory outside the runtime's own ceiling as a linear function of that ceiling:
+ * `fixedBytes + perHeapByte × heap`. A constant overhead has `perHeapByte` 0.
+ */
+export interface LinearOverhead {
+  readonly fixedBytes: number;
+  readonly perHeapByte: number;
+  /** What the figure is, for explanations: `G1 GC`, `configured`. */
+  readonly label: string;
+}
+
+/** What a runtime sees of its container: the memory limit and processors (undefined when unknown). */
+export interface MachineShape {
+  readonly memoryBytes: number | undefined;
+  /** Processors: `ceil` of the CPU limit. @default unknown, a node's (at least 2) */
+  readonly cpus?: number;
+  /** A collector chosen by option (`-XX:+UseG1GC` gives `g1`), which the runtime then uses whatever the shape. */
+  readonly collector?: string;
+}
+
 export interface RuntimeProfile {
   readonly id: RuntimeId;
   readonly title: string;
+  /** Whether it starts slowly enough to need a startup probe before liveness checks begin. */
+  readonly slowStart: boolean;
+  /**
+   * The smallest ceiling worth setting (and one the runtime accepts): below it the container limit is
+   * too small for the runtime, and oomguard says so instead of writing a flag. Undefined: no ceiling flag.
+   */
+  readonly minHeapBytes: number | undefined;
+  /** The overhead as the runtime's model has it for a container shape (a constant for most runtimes). */
+  overheadModel(machine: MachineShape): LinearOverhead;
+  /**
+   * The settings that give the runtime a ceiling of at most `heapBytes` in a container limited to
+   * `limitBytes` (never below `minHeapBytes`). `legacy` asks for `-Xmx` instead of a percentage.
+   */
+  settings(limitBytes: number, heapBytes: number, options?: { legacy?: boolean }): readonly EnvSetting[];
   /**
    * Memory the runtime uses outside the figure its own ceiling controls (JVM non-heap, V8 outside the
    * old space, Go memory GOMEMLIMIT does not see, the interpreter and malloc arenas), in bytes.
@@ -37,8 +71,8 @@ export interface RuntimeProfile {
   /** Recognise the runtime from env, command line and image. Annotations are read by the caller. */
   detect(container: Container): Detection | undefined;
   /**
-   * The runtime's own ceiling for a container limit: the settings oomguard generates so the runtime
-   * fails on its own terms before the kernel kills it. `legacy` asks for `-Xmx` instead of a percentage.
+   * The runtime's own ceiling for a container limit and a constant overhead: `settings(limit, limit -
+   * overhead)`. Kept for callers that size with a constant; the sizing model calls `settings`.
    */
   flags(limitBytes: number, overheadBytes: number, options?: { legacy?: boolean }): readonly EnvSetting[];
   /**
@@ -57,4 +91,6 @@ export interface OptionToken {
   readonly path: JsonPath;
   /** The whole string at `path`, so a fix can replace one token in it. */
   readonly text: string;
+  /** Set when the token came from a `$(VAR)` expansion and is not a word of `text`: no in-place fix. */
+  readonly expanded?: boolean;
 }

@@ -9,7 +9,7 @@
  * runtime profile's overhead (lib/runtimes/<id>.ts, which cites its source range).
  */
 import type { PolicyConfigSchema } from '@pulumi/policy';
-import { DEFAULT_SIZING, MIB, PROFILES, RUNTIME_IDS, type SizingConfig } from '../../lib';
+import { DEFAULT_SIZING, MIB, PROFILES, RUNTIME_IDS, defaultOverheadBytes, type SizingConfig } from '../../lib';
 
 /** Runtime keys of `overheadMiB`: every runtime profile, plus `unknown`. */
 export const OVERHEAD_KEYS = [...RUNTIME_IDS, 'unknown'] as const;
@@ -19,15 +19,20 @@ type OverheadKey = (typeof OVERHEAD_KEYS)[number];
 export interface SizingPolicyConfig {
   /** @default 1.5 (DEFAULT_FACTOR) */
   readonly factor?: number;
-  /** Overhead per runtime in MiB. @default each profile's overhead (JVM 400, Node.js 100, Go 50, Python 100, ...) */
+  /** Overhead per runtime in MiB. @default each profile's overhead (JVM: the measured model; Node.js 100, Go 50, Python 100, ...) */
   readonly overheadMiB?: Partial<Record<OverheadKey, number>>;
 }
 
 function overheadDescription(key: OverheadKey): string {
   if (key === 'unknown') return 'Overhead in MiB for a container whose runtime is not known (no flag caps it).';
   const { title, overhead } = PROFILES[key];
+  if (key === 'jvm') return `${title} overhead in MiB beyond the heap, as a constant. Unset: the measured model (${overhead.rangeMiB[0]} MiB and up, GC structures grow with the heap; ${overhead.source}).`;
   return `${title} overhead in MiB beyond its own ceiling; documented range ${overhead.rangeMiB[0]}-${overhead.rangeMiB[1]} MiB (${overhead.source}).`;
 }
+
+/** Runtimes whose default overhead is a constant (the JVM's is a model and has no default number). */
+const CONSTANT_KEYS = OVERHEAD_KEYS.filter((key) => key !== 'jvm');
+const constantDefaults = () => Object.fromEntries(CONSTANT_KEYS.map((key) => [key, defaultOverheadBytes(key) / MIB]));
 
 /** The config schema every oomguard policy declares. Bounds match schemas/config.schema.json (factor 1-10). */
 export const SIZING_CONFIG_SCHEMA: PolicyConfigSchema = {
@@ -43,13 +48,13 @@ export const SIZING_CONFIG_SCHEMA: PolicyConfigSchema = {
       type: 'object',
       additionalProperties: false,
       description: 'Memory each runtime needs beyond its own ceiling (heap flag, GOMEMLIMIT), in MiB. Runtimes not named keep their default.',
-      default: Object.fromEntries(OVERHEAD_KEYS.map((key) => [key, DEFAULT_SIZING.overheads[key] / MIB])),
+      default: constantDefaults(),
       properties: Object.fromEntries(
         OVERHEAD_KEYS.map((key) => [key, {
           type: 'integer',
           minimum: 0,
           maximum: 65536,
-          default: DEFAULT_SIZING.overheads[key] / MIB,
+          ...(key === 'jvm' ? {} : { default: defaultOverheadBytes(key) / MIB }),
           description: overheadDescription(key),
         }]),
       ),
@@ -66,7 +71,7 @@ export function sizingFromConfig(config: SizingPolicyConfig | undefined): Sizing
   if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1 || factor > 10) {
     throw new RangeError(`oomguard policy config: factor must be a number from 1 to 10, got ${JSON.stringify(factor)}`);
   }
-  const overheads: Record<OverheadKey, number> = { ...DEFAULT_SIZING.overheads };
+  const overheads: Partial<Record<OverheadKey, number>> = { ...DEFAULT_SIZING.overheads };
   for (const [key, value] of Object.entries(config?.overheadMiB ?? {})) {
     if (!(OVERHEAD_KEYS as readonly string[]).includes(key)) {
       throw new RangeError(`oomguard policy config: overheadMiB.${key} is not a runtime; use one of ${OVERHEAD_KEYS.join(', ')}`);
@@ -74,6 +79,8 @@ export function sizingFromConfig(config: SizingPolicyConfig | undefined): Sizing
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65536) {
       throw new RangeError(`oomguard policy config: overheadMiB.${key} must be a whole number of MiB from 0 to 65536, got ${JSON.stringify(value)}`);
     }
+    // The CLI sends every schema default: a constant equal to the runtime's own is no setting at all.
+    if (key !== 'jvm' && value * MIB === defaultOverheadBytes(key as OverheadKey)) continue;
     overheads[key as OverheadKey] = value * MIB;
   }
   return { factor, overheads };
@@ -83,6 +90,6 @@ export function sizingFromConfig(config: SizingPolicyConfig | undefined): Sizing
 export function defaultConfig(): Required<SizingPolicyConfig> {
   return {
     factor: DEFAULT_SIZING.factor,
-    overheadMiB: Object.fromEntries(OVERHEAD_KEYS.map((key) => [key, DEFAULT_SIZING.overheads[key] / MIB])) as Record<OverheadKey, number>,
+    overheadMiB: constantDefaults() as Partial<Record<OverheadKey, number>>,
   };
 }

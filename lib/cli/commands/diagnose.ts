@@ -10,6 +10,7 @@ import { readBounded, MAX_INPUT_BYTES } from '../bounded-read';
 import { isUtf8 } from 'node:buffer';
 import { diagnose, endedContainers, formatHuman, isKernelLogLine, parseKernelLog, readSubjects, type ContainerLog, type KernelLog, type Subject } from '../../diagnose';
 import { parseManifests } from '../../manifests/documents';
+import { resolveSizing } from '../../config/sizing';
 import { parseCommandArgs, UsageError } from '../usage';
 
 const HELP = `Usage: oomguard diagnose [FILE|-] [--logs [CONTAINER=]FILE] [--kernel-log FILE|-] [--format human|json]
@@ -30,6 +31,7 @@ child killed while PID 1 lived on, restarts, the memory limit, the detected runt
                      process, its RSS and when, also kills that never changed the container's status.
                      Kills in other cgroups are counted, never attributed.
   --format F         human (default) or json
+  -c, --config F     configuration file for sizing (default: .oomguard.yaml found upward)
 
 Examples:
   kubectl get pod -n shop api-7d4b9c8f6d-x2x7k -o json | oomguard diagnose
@@ -99,6 +101,7 @@ export async function run(argv: string[]): Promise<number> {
       format: { type: 'string', default: 'human' },
       logs: { type: 'string', multiple: true },
       'kernel-log': { type: 'string' },
+      config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -186,7 +189,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const kernelLog: KernelLog | undefined = kernelText !== undefined ? parseKernelLog(kernelText) : undefined;
-  const report = diagnose(subjects, { ...(kernelLog ? { kernelLog } : {}), logs });
+  const report = diagnose(subjects, { ...(kernelLog ? { kernelLog } : {}), logs, sizing: resolveSizing(process.cwd(), { config: values.config }) });
   if (values.format === 'json') {
     const json = { input: name, ...report, ...(errors.length > 0 ? { errors } : {}) };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);

@@ -5,7 +5,6 @@
 import { parseQuantity } from '../../core/quantity';
 import { buildDeployment } from '../../generate/deployment';
 import { RUNTIME_IDS, isRuntimeId } from '../../runtimes';
-import { isLegacyJvmImage } from '../../runtimes/jvm';
 import { loadConfig } from '../../config/load';
 import { UsageError, parseCommandArgs } from '../usage';
 
@@ -94,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
     port,
     replicas,
     sizing: config.sizing,
-    legacyJvm: values.runtime === 'jvm' && isLegacyJvmImage(values.image!),
+    // A JVM's variant (legacy or not) is read from the image by the facts model.
     ...(values.namespace ? { namespace: values.namespace } : {}),
     probePaths: { ...(values['liveness-path'] ? { liveness: values['liveness-path'] } : {}), ...(values['readiness-path'] ? { readiness: values['readiness-path'] } : {}) },
   });

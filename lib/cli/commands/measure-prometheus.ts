@@ -13,8 +13,8 @@ import { extractWorkloads } from '../../core/workload';
 import { runtimeOf } from '../../engine/context';
 import { parseManifests } from '../../manifests/documents';
 import { ANNOTATION } from '../../rules/types';
-import { PROFILES, isRuntimeId, RUNTIME_IDS, type RuntimeId } from '../../runtimes';
-import { recommend } from '../../sizing/formula';
+import { isRuntimeId, RUNTIME_IDS, type RuntimeId } from '../../runtimes';
+import { recommend, settingsAt } from '../../sizing/formula';
 import { createPrometheusClient, PrometheusError, queryPeak, setAnnotation, type ContainerPeak } from '../../prometheus';
 import { parseCommandArgs, UsageError } from '../usage';
 
@@ -186,7 +186,7 @@ export async function run(argv: string[]): Promise<number> {
   const rows: Row[] = result.containers.map((peak) => {
     const runtime = (values.runtime as RuntimeId | undefined) ?? fromManifest.get(peak.container);
     const recommendation = recommend(peak.peakBytes, runtime);
-    const flags = runtime ? PROFILES[runtime].flags(recommendation.limitBytes, recommendation.overheadBytes).map((f) => ({ name: f.name, value: f.value })) : [];
+    const flags = runtime ? settingsAt(recommendation.limitBytes, runtime).settings.map((f) => ({ name: f.name, value: f.value })) : [];
     const warnings: string[] = [];
     // A peak that sits at the limit was cut off by it (the kernel reclaims or kills at the limit).
     if (peak.limitBytes !== undefined && peak.peakBytes >= peak.limitBytes * 0.95) {

@@ -3,9 +3,11 @@
  * container and the limit and flags to give it. `--prometheus URL` reads a running workload's peak from
  * Prometheus instead (measure-prometheus.ts).
  */
+import * as fs from 'node:fs';
 import { describeBytes, parseQuantity } from '../../core/quantity';
 import { isRuntimeId, RUNTIME_IDS } from '../../runtimes';
 import { DEFAULT_SIZING, type SizingConfig } from '../../sizing/formula';
+import { resolveSizing, sizingWithFlags } from '../../config/sizing';
 import { renderMemoryChart } from '../../lab/chart';
 import { chartPathProblem, writeChartFile } from '../../lab/chart-file';
 import { measure } from '../../lab/measure';
@@ -25,8 +27,9 @@ Options:
   --chart FILE.svg   draw memory over time with the peak, the recommended limit and its 75%/90% lines
   --interval MS      sampling period in milliseconds (default 100)
   --grace-period S   seconds a forwarded Ctrl-C/SIGTERM is given before SIGKILL (default 10, as docker stop)
-  --factor N         headroom factor over the peak (default ${DEFAULT_SIZING.factor})
-  --overhead Q       runtime overhead as a quantity, e.g. 300Mi (default: the runtime's)
+  --factor N         headroom factor over the peak, 1 to 10 (default: .oomguard.yaml, else ${DEFAULT_SIZING.factor})
+  --overhead Q       runtime overhead as a quantity, e.g. 300Mi (default: .oomguard.yaml, else the runtime's)
+  -c, --config FILE  configuration file for sizing (default: .oomguard.yaml found upward)
   --legacy-jvm       the JVM has no container support (Java 8 before 8u191, Java 9): flags use -Xmx
   --no-cgroup        do not create a cgroup; read the process tree's RSS only
   --prometheus URL   measure a running workload from Prometheus instead (see --prometheus --help)
@@ -50,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
       'grace-period': { type: 'string', default: '10' },
       factor: { type: 'string' },
       overhead: { type: 'string' },
+      config: { type: 'string', short: 'c' },
       'legacy-jvm': { type: 'boolean', default: false },
       'no-cgroup': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -67,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   const intervalMs = Number(values.interval);
   if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval must be a whole number of milliseconds, at least 10, got "${values.interval}"`);
   const graceMs = gracePeriodMs(values['grace-period']);
-  const sizing = sizingFrom(values.factor, values.overhead, runtime);
+  const sizing = resolveSizing(process.cwd(), { config: values.config, factor: values.factor, overhead: values.overhead, runtime });
   const json = values.format === 'json';
   if (values.chart !== undefined) {
     const problem = chartPathProblem(values.chart);
@@ -108,20 +112,13 @@ export async function run(argv: string[]): Promise<number> {
   return result.exitCode === 0 || result.interrupted ? 0 : 1;
 }
 
-/** --factor and --overhead over the defaults; the overhead applies to the chosen runtime (or unknown). */
+/** --factor and --overhead over the defaults (no config file): kept for callers; commands use resolveSizing. */
 export function sizingFrom(factor: string | undefined, overhead: string | undefined, runtime: string | undefined): SizingConfig {
-  let sizing: SizingConfig = DEFAULT_SIZING;
-  if (factor !== undefined) {
-    const value = Number(factor);
-    if (!(value >= 1) || !Number.isFinite(value)) throw new UsageError(`--factor must be a number of at least 1, got "${factor}"`);
-    sizing = { ...sizing, factor: value };
+  try {
+    return sizingWithFlags(DEFAULT_SIZING, { factor, overhead, runtime });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  if (overhead !== undefined) {
-    const parsed = parseQuantity(overhead);
-    if (!parsed.ok) throw new UsageError(`--overhead "${overhead}" ${parsed.reason}`);
-    sizing = { ...sizing, overheads: { ...sizing.overheads, [runtime ?? 'unknown']: parsed.bytes } };
-  }
-  return sizing;
 }
 
 /** A one-line status on a terminal's stderr, redrawn at most twice a second. */

@@ -9,7 +9,8 @@ import { chartPathProblem, writeChartFile } from '../../lab/chart-file';
 import { CgroupUnavailableError, verify, type VerifyResult } from '../../lab/verify';
 import { splitCommand, verifyChart, verifyJson, verifyText } from '../../lab/report';
 import { parseCommandArgs, UsageError } from '../usage';
-import { gracePeriodMs, sizingFrom } from './measure';
+import { gracePeriodMs } from './measure';
+import { resolveSizing } from '../../config/sizing';
 
 const HELP = `Usage: oomguard verify --limit Q --runtime R [options] -- CMD [ARG ...]
 
@@ -32,7 +33,8 @@ Options:
   --no-flags         inject nothing: see what the runtime does on its own
   --legacy-jvm       a JVM without container support: -Xmx instead of MaxRAMPercentage
                      (automatic when the command line has -XX:-UseContainerSupport)
-  --overhead Q       runtime overhead the flags leave below the limit (default: the runtime's)
+  --overhead Q       runtime overhead the flags leave below the limit (default: .oomguard.yaml, else the runtime's)
+  -c, --config FILE  configuration file for sizing (default: .oomguard.yaml found upward)
   --format F         text (default) or json
   --chart FILE.svg   draw memory over time with the limit and its 75%/90% lines
   --interval MS      sampling period in milliseconds (default 50)
@@ -54,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
       'no-flags': { type: 'boolean', default: false },
       'legacy-jvm': { type: 'boolean', default: false },
       overhead: { type: 'string' },
+      config: { type: 'string', short: 'c' },
       format: { type: 'string', default: 'text' },
       chart: { type: 'string' },
       interval: { type: 'string', default: '50' },
@@ -79,8 +82,7 @@ export async function run(argv: string[]): Promise<number> {
   const intervalMs = Number(values.interval);
   if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval must be a whole number of milliseconds, at least 10, got "${values.interval}"`);
   const graceMs = gracePeriodMs(values['grace-period']);
-  // sizing/flags come from the shared resolver (lib/sizing); only --overhead is verify's own.
-  const sizing = sizingFrom(undefined, values.overhead, runtime);
+  const sizing = resolveSizing(process.cwd(), { config: values.config, overhead: values.overhead, runtime });
   const json = values.format === 'json';
   if (values.chart !== undefined) {
     const problem = chartPathProblem(values.chart);
