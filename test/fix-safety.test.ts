@@ -125,7 +125,7 @@ test('mixed line endings: untouched lines keep theirs, an inserted line takes th
     assert.is(oomguard(['fix', 'mixed.yaml'], dir).status, 0);
     const out = readFileSync(join(dir, 'mixed.yaml'), 'utf8');
     assert.ok(out.startsWith(lines.slice(0, 16).map((line) => `${line}\r\n`).join('')), JSON.stringify(out));
-    assert.match(out, /\r\n {14}value: production\n {12}- name: NODE_OPTIONS\n {14}value: --max-old-space-size=412\n {10}resources:\n/);
+    assert.match(out, /\r\n {14}value: production\n {12}- name: NODE_OPTIONS\n {14}value: --max-old-space-size=409\n {10}resources:\n/);
     // Inserted right after a CRLF line, a new line is CRLF.
     const form = toLf('a: 1\r\nb: 2\nc: 3\n');
     assert.is(fromLf(form.lf, 'a: 1\nnew: x\nb: 2\nc: 3\n', form.form), 'a: 1\r\nnew: x\r\nb: 2\nc: 3\n');

@@ -101,16 +101,16 @@ test('one vocabulary with cdk8s: Runtime.JVM, peakMemory, env as a map, command,
     podSpec: { serviceAccountName: 'checkout', volumes: [{ name: 'tmp', emptyDir: {} }] },
   });
   await settled(checkout.deployment.urn);
-  assert.is(checkout.memory, '1450Mi');
+  assert.is(checkout.memory, '1254Mi');
   const inputs = registered.find((args) => args.type === 'kubernetes:apps/v1:Deployment')!.inputs;
   const [app, proxy] = inputs.spec.template.spec.containers;
   assert.equal(app.env, [
-    { name: 'JAVA_TOOL_OPTIONS', value: '-Dfile.encoding=UTF-8 -XX:+UseContainerSupport -XX:MaxRAMPercentage=72.4 -XX:+ExitOnOutOfMemoryError' },
+    { name: 'JAVA_TOOL_OPTIONS', value: '-Dfile.encoding=UTF-8 -XX:+UseContainerSupport -XX:MaxRAMPercentage=83.7 -XX:MinRAMPercentage=83.7 -XX:+ExitOnOutOfMemoryError' },
     { name: 'DB_URL', value: 'postgres://db:5432/shop' },
   ]);
   assert.equal(app.command, ['java']);
   assert.equal(app.args, ['-jar', '/app.jar']);
-  assert.equal(app.resources, { limits: { cpu: '1', memory: '1450Mi' }, requests: { cpu: '250m', memory: '1450Mi' } });
+  assert.equal(app.resources, { limits: { cpu: '1', memory: '1254Mi' }, requests: { cpu: '250m', memory: '1254Mi' } });
   assert.is(proxy.name, 'proxy');
   assert.is(inputs.spec.template.spec.serviceAccountName, 'checkout');
   assert.equal(inputs.spec.template.spec.volumes, [{ name: 'tmp', emptyDir: {} }]);

@@ -264,7 +264,7 @@ pack('Remediate: the fixable policies set to `remediate` apply oomguard fix\'s e
   assert.equal(applied.map(([policy]) => policy), ['memory-request-not-equal-limit', 'jvm-heap-unset']);
   const last = applied[applied.length - 1][1].spec.template.spec.containers[0];
   assert.equal(last.resources, { limits: { memory: '1Gi' }, requests: { memory: '1Gi' } });
-  assert.equal(last.env, [{ name: 'JAVA_TOOL_OPTIONS', value: '-Dfile.encoding=UTF-8 -XX:+UseContainerSupport -XX:MaxRAMPercentage=60.9 -XX:+ExitOnOutOfMemoryError' }]);
+  assert.equal(last.env, [{ name: 'JAVA_TOOL_OPTIONS', value: '-Dfile.encoding=UTF-8 -XX:+UseContainerSupport -XX:MaxRAMPercentage=80.0 -XX:MinRAMPercentage=80.0 -XX:+ExitOnOutOfMemoryError' }]);
   // What was remediated passes the checks.
   await configure(context.pack, context.info);
   assert.equal(await analyze(context.pack, DEPLOYMENT, applied[applied.length - 1][1]), []);

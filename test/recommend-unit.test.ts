@@ -126,8 +126,8 @@ test('a recommendation is sized by the one formula from the recorded (whole-Mi) 
     times, max: Float64Array.from(times, (_, i) => max(i)), min: Float64Array.from(times, (_, i) => max(i)),
   });
   const spike = buildRecommendation(figures((i) => (i === 10 ? 812.5 * MI : 300 * MI)), HOUR, END);
-  assert.equal([spike.runtime, spike.runtimeSource, spike.recommendedLimitBytes, spike.peakAnnotation], ['jvm', 'image', 1620 * MI, '813Mi']);
-  assert.is(spike.action, 'limit = request = 1620Mi (peak 813Mi × 1.5 + 400Mi JVM overhead = 1620Mi; limit 1Gi now); spike: baseline 300Mi, peak 813Mi at 2026-11-27T11:00Z, back to 300Mi by 2026-11-27T12:00Z');
+  assert.equal([spike.runtime, spike.runtimeSource, spike.recommendedLimitBytes, spike.peakAnnotation], ['jvm', 'image', 1424 * MI, '813Mi']);
+  assert.is(spike.action, 'limit = request = 1424Mi (peak 813Mi × 1.5 + 204Mi JVM overhead (Serial GC) = 1424Mi; limit 1Gi now); spike: baseline 300Mi, peak 813Mi at 2026-11-27T11:00Z, back to 300Mi by 2026-11-27T12:00Z');
   const declared = buildRecommendation(figures(() => 300 * MI), HOUR, END, { runtime: 'go', source: 'manifest annotation' });
   assert.equal([declared.runtime, declared.runtimeSource], ['go', 'manifest annotation']);
   const leak = buildRecommendation(figures((i) => (300 + i) * MI), HOUR, END);

@@ -4,6 +4,7 @@
  * explains; `serve` answers on HTTPS, logs JSON lines, refuses bad usage with exit 2, and on SIGTERM
  * finishes a review in flight before it exits 0.
  */
+import { settingsAt } from '../lib/sizing/formula';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
@@ -70,7 +71,8 @@ manifests('Deployment: 2 replicas spread over nodes, PDB, HTTPS probes on differ
   assert.is(container.resources.requests.memory, container.resources.limits.memory);
   const limitMi = Number(/^(\d+)Mi$/.exec(container.resources.limits.memory)![1]);
   const heap = Number(/--max-old-space-size=(\d+)/.exec(container.env.find((entry: any) => entry.name === 'NODE_OPTIONS').value)![1]);
-  assert.is(heap, limitMi - 100, 'limit minus the Node.js overhead');
+  // The same budget as every surface: limit − Node.js overhead − V8's young generation (lib/runtimes/node.ts).
+  assert.is(`--max-old-space-size=${heap}`, settingsAt(limitMi * 1024 * 1024, 'node').settings[0].value, 'limit minus the Node.js overhead and young generation');
   assert.ok(container.args.includes('--tls-cert=/tls/tls.crt') && container.args.includes('--config=/config/config.yaml'));
   const [pdb] = byKind('PodDisruptionBudget');
   assert.is(pdb.spec.minAvailable, 1);

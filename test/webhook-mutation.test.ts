@@ -31,7 +31,7 @@ test('RFC 6901 pointers escape ~ and /', () => {
 test('two variables of one name: the last, the one Kubernetes uses, is merged; the first is left alone', () => {
   const object = pod({ containers: [{ name: 'web', image: 'node:20', ...probes, env: [{ name: 'NODE_OPTIONS', value: '--trace-warnings' }, { name: 'NODE_OPTIONS', value: '--enable-source-maps' }], resources: { limits: { memory: '512Mi' } } }] });
   const { plan, result } = apply(object);
-  assert.equal(plan.patch, [{ op: 'replace', path: '/spec/containers/0/env/1/value', value: '--enable-source-maps --max-old-space-size=412' }]);
+  assert.equal(plan.patch, [{ op: 'replace', path: '/spec/containers/0/env/1/value', value: '--enable-source-maps --max-old-space-size=409' }]);
   assert.is(result.spec.containers[0].env[0].value, '--trace-warnings');
 });
 
@@ -51,14 +51,14 @@ test('a native sidecar and an init container are patched where they are', () => 
   });
   const { plan, result } = apply(object);
   assert.equal(plan.patch.map((operation) => operation.path).sort(), ['/spec/initContainers/0/env/0/value', '/spec/initContainers/1/env']);
-  assert.equal(result.spec.initContainers[1].env, [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=156' }]);
+  assert.equal(result.spec.initContainers[1].env, [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=153' }]);
   assert.equal(linter.lintDocument(result).filter((finding) => MUTATING_RULES.has(finding.ruleId)), []);
 });
 
 test('an env that is null is replaced by a list, not appended to', () => {
   const object = pod({ containers: [{ name: 'web', image: 'node:20', ...probes, env: null, resources: { limits: { memory: '512Mi' } } }] });
   const { plan } = apply(object);
-  assert.equal(plan.patch, [{ op: 'replace', path: '/spec/containers/0/env', value: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=412' }] }]);
+  assert.equal(plan.patch, [{ op: 'replace', path: '/spec/containers/0/env', value: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=409' }] }]);
 });
 
 test('no limit, no heap flag: nothing to compute it from', () => {
@@ -78,7 +78,7 @@ test('a configured overhead sizes the flag', () => {
   const object = pod({ containers: [{ name: 'web', image: 'node:20', ...probes, resources: { limits: { memory: '512Mi' } } }] });
   const sizing = { ...DEFAULT_SIZING, overheads: { ...DEFAULT_SIZING.overheads, node: 200 * 1024 * 1024 } };
   const plan = planMutation(object, createLinter({ sizing }), sizing);
-  assert.equal(plan.patch, [{ op: 'add', path: '/spec/containers/0/env', value: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=312' }] }]);
+  assert.equal(plan.patch, [{ op: 'add', path: '/spec/containers/0/env', value: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=309' }] }]);
 });
 
 test('the input object is never modified', () => {

@@ -10,13 +10,15 @@
  */
 import type { Container, JsonPath } from '../core/workload';
 import { extractWorkloads } from '../core/workload';
+import { describeBytes } from '../core/quantity';
 import { containerContext } from '../engine/context';
 import type { Linter } from '../engine/linter';
 import { PROFILES, type RuntimeId } from '../runtimes';
 import { mergeOptions } from '../runtimes/options';
 import type { EnvSetting } from '../runtimes/types';
 import type { Edit } from '../rules/types';
-import type { SizingConfig } from '../sizing/formula';
+import { settingsAt, type SizingConfig } from '../sizing/formula';
+import { cpusOf } from '../facts';
 
 /** One RFC 6902 operation; the planner emits only these two. */
 export type PatchOperation =
@@ -42,15 +44,18 @@ export const MUTATING_RULES: ReadonlySet<string> = new Set([
 ]);
 
 /** The rules whose fix sets a runtime option variable: the webhook computes those settings itself (heapSettings). */
+/** A runtime option variable from valueFrom: the webhook warns with the settings it would have written. */
+const UNRESOLVED_RULE = 'heap-options-unresolved';
+
 const HEAP_ENV_RULES: ReadonlySet<string> = new Set(['jvm-heap-unset', 'jvm-legacy-heap-unset', 'node-heap-unset', 'go-memlimit-unset']);
 
 /**
  * The runtime's own ceiling for a container limit, the one call the webhook makes to the runtime
- * model. Kept alone so that when the runtime facts model (lib/runtimes, lib/sizing) grows a richer
- * API, only this function changes.
+ * model: the same budget (limit − the runtime's modelled overhead, its collector chosen for the CPUs
+ * given) and the same settings as the rules' fixes and `oomguard generate` (lib/sizing settingsAt).
  */
-export function heapSettings(runtime: RuntimeId, limitBytes: number, overheadBytes: number, legacy: boolean): readonly EnvSetting[] {
-  return PROFILES[runtime].flags(limitBytes, overheadBytes, { legacy });
+export function heapSettings(runtime: RuntimeId, limitBytes: number, sizing: SizingConfig, legacy: boolean, cpus?: number): readonly EnvSetting[] {
+  return settingsAt(limitBytes, runtime, sizing, { legacy, ...(cpus !== undefined ? { cpus } : {}) }).settings;
 }
 
 export interface AppliedChange {
@@ -219,13 +224,27 @@ export function planMutation(object: unknown, linter: Linter, sizing: SizingConf
       const touched = new Set<string>();
       const containersDone = new Set<string>();
       for (const finding of findings) {
-        if (!MUTATING_RULES.has(finding.ruleId) || !finding.fix) continue;
         const container = finding.container === undefined ? undefined : workload.containers.find((candidate) => candidate.name === finding.container);
+        if (finding.ruleId === UNRESOLVED_RULE) {
+          // The option variable comes from a ConfigMap or Secret: never shadowed by a literal, only said.
+          if (!container) continue;
+          const context = containerContext(workload, container, sizing);
+          if (!context.runtime || context.limitBytes === undefined) continue;
+          const settings = heapSettings(context.runtime.runtime, context.limitBytes, sizing, context.runtime.legacyJvm === true, cpusOf(container));
+          const warning = `${finding.message}: not changed; for limit ${describeBytes(context.limitBytes)} set ${settings.map((setting) => `${setting.name}="${setting.value}"`).join(' ')} in that source (${UNRESOLVED_RULE})`;
+          if (!warned.has(warning)) {
+            warned.add(warning);
+            out.warnings.push(warning);
+          }
+          continue;
+        }
+        // A heap rule without a fix is one envFrom may answer: mergeHeapEnv leaves it alone and says so.
+        if (!MUTATING_RULES.has(finding.ruleId) || (!finding.fix && !HEAP_ENV_RULES.has(finding.ruleId))) continue;
         if (HEAP_ENV_RULES.has(finding.ruleId)) {
           if (!container || containersDone.has(`${container.name}`)) continue;
           const context = containerContext(workload, container, sizing);
           if (!context.runtime || context.limitBytes === undefined) continue;
-          const settings = heapSettings(context.runtime.runtime, context.limitBytes, context.overheadBytes, context.runtime.legacyJvm === true);
+          const settings = heapSettings(context.runtime.runtime, context.limitBytes, sizing, context.runtime.legacyJvm === true, cpusOf(container));
           const envPath = pointer([...container.path, 'env']);
           if (touched.has(envPath)) continue;
           current ??= structuredClone(object) as Obj;
@@ -246,6 +265,7 @@ export function planMutation(object: unknown, linter: Linter, sizing: SizingConf
           }
           continue;
         }
+        if (!finding.fix) continue;
         const edits = finding.fix.edits;
         const keys = edits.map((edit) => pointer(edit.op === 'set' ? edit.path : [...edit.container, 'env']));
         if (keys.some((key) => touched.has(key))) continue;
