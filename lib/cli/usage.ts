@@ -19,6 +19,8 @@ export const MANIFEST_COMMAND_OPTIONS = {
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  compose: { type: 'string', multiple: true },
+  'env-file': { type: 'string' },
 } as const;
 
 /** `--color` / `--no-color` when given, else colour on a terminal unless NO_COLOR is set (no-color.org). */

@@ -6,6 +6,7 @@ import cpuRequestNotEqualLimit from './cpu-request-not-equal-limit';
 import goMemlimitExceedsLimit from './go-memlimit-exceeds-limit';
 import goMemlimitInvalid from './go-memlimit-invalid';
 import goMemlimitUnset from './go-memlimit-unset';
+import healthcheckMissing from './healthcheck-missing';
 import invalidAnnotation from './invalid-annotation';
 import invalidMemoryQuantity from './invalid-memory-quantity';
 import jvmContainerSupportDisabled from './jvm-container-support-disabled';
@@ -16,6 +17,7 @@ import livenessProbeMissing from './liveness-probe-missing';
 import memoryLimitBelowPeak from './memory-limit-below-peak';
 import memoryLimitMissing from './memory-limit-missing';
 import memoryRequestNotEqualLimit from './memory-request-not-equal-limit';
+import memorySwapAllowed from './memory-swap-allowed';
 import nodeHeapExceedsLimit from './node-heap-exceeds-limit';
 import nodeHeapUnset from './node-heap-unset';
 import probesIdentical from './probes-identical';
@@ -27,6 +29,7 @@ export const RULES: readonly Rule[] = [
   memoryLimitMissing,
   memoryRequestNotEqualLimit,
   memoryLimitBelowPeak,
+  memorySwapAllowed,
   invalidMemoryQuantity,
   jvmContainerSupportDisabled,
   jvmLegacyHeapUnset,
@@ -41,6 +44,7 @@ export const RULES: readonly Rule[] = [
   readinessProbeMissing,
   startupProbeMissing,
   probesIdentical,
+  healthcheckMissing,
   cpuRequestNotEqualLimit,
   invalidAnnotation,
 ];

@@ -14,14 +14,14 @@ export default defineRule({
       'Measure the peak (`oomguard measure -- CMD`), declare it with `oomguard.io/peak-rss`, and set `resources.limits.memory` and `resources.requests.memory` to the recommended size (`oomguard fix` does this once the peak is declared).',
     scope: ALL_RESOURCE_CONTAINERS,
     messages: {
-      missing: 'container "{{container}}" has no memory limit: set resources.limits.memory and an equal request',
+      missing: 'container "{{container}}" has no memory limit: set {{field}} and an equal request',
       missingWithPeak: 'container "{{container}}" has no memory limit: set it and the request to {{recommended}} ({{explanation}})',
     },
     fixable: true,
   },
   checkContainer({ container, recommendation }) {
     if (container.limits.memory) return NONE;
-    if (!recommendation) return [{ messageId: 'missing', data: { container: container.name }, path: container.path }];
+    if (!recommendation) return [{ messageId: 'missing', data: { container: container.name, field: container.fieldNames?.memoryLimit ?? 'resources.limits.memory' }, path: container.path }];
     return [{
       messageId: 'missingWithPeak',
       data: { container: container.name, recommended: describeBytes(recommendation.limitBytes), explanation: recommendation.explanation },

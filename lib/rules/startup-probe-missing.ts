@@ -1,4 +1,4 @@
-import { LONG_RUNNING } from './scopes';
+import { LONG_RUNNING_PODS } from './scopes';
 import { defineRule } from './types';
 
 export default defineRule({
@@ -9,7 +9,7 @@ export default defineRule({
     rationale:
       'A JVM can take tens of seconds to start (class loading, JIT, framework wiring), longer when its CPU is throttled. A liveness probe that starts checking at once kills it mid-start, again and again; a startup probe holds liveness off until the first success ("Configure Liveness, Readiness and Startup Probes", kubernetes.io).',
     remediation: 'Add a `startupProbe` with the same handler and `failureThreshold × periodSeconds` covering the slowest start (for example 30 × 10s).',
-    scope: { ...LONG_RUNNING, runtimes: ['jvm'] },
+    scope: { ...LONG_RUNNING_PODS, runtimes: ['jvm'] },
     messages: { missing: 'container "{{container}}" runs a JVM with a liveness probe but no startup probe: a slow start gets it killed' },
     fixable: false,
   },

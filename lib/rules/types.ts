@@ -3,7 +3,7 @@
  * numbers, the JSON path of the field) and, where a deterministic repair exists, the edits that make
  * it. The engine, not the rule, applies scope, suppression and severity; adapters add file and line.
  */
-import type { Container, ContainerRole, JsonPath, Workload, WorkloadClass } from '../core/workload';
+import type { Container, ContainerRole, JsonPath, Platform, Workload, WorkloadClass } from '../core/workload';
 import type { Detection, RuntimeId } from '../runtimes';
 import type { Recommendation, SizingConfig } from '../sizing/formula';
 
@@ -17,6 +17,8 @@ export interface RuleScope {
   readonly roles: readonly ContainerRole[];
   /** Only containers detected as one of these runtimes (container rules only). */
   readonly runtimes?: readonly RuntimeId[];
+  /** Only workloads declared on these platforms; every platform when absent. */
+  readonly platforms?: readonly Platform[];
 }
 
 export interface RuleMeta {
@@ -41,7 +43,9 @@ export type Edit =
   /** Set the value at `path`, creating missing mappings on the way. */
   | { readonly op: 'set'; readonly path: JsonPath; readonly value: string | number }
   /** Append `{name, value}` to the container's `env` list (created when missing). */
-  | { readonly op: 'addEnv'; readonly container: JsonPath; readonly name: string; readonly value: string };
+  | { readonly op: 'addEnv'; readonly container: JsonPath; readonly name: string; readonly value: string }
+  /** Append a scalar to the existing list at `path` (Compose's list-form `environment`: `NAME=value`). */
+  | { readonly op: 'append'; readonly path: JsonPath; readonly value: string };
 
 export interface Fix {
   /** What the fix does, for `fix --dry-run` and reports. */

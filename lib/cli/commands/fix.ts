@@ -10,6 +10,7 @@ import { createLinter } from '../../engine/linter';
 import { fixText, type FixResult } from '../../fix/fixer';
 import { writeFileAtomic } from '../../fix/write';
 import { collectFiles, displayPath, readManifest, STDIN } from '../files';
+import { chooseLint, composeOptions } from '../compose-files';
 import { toJson } from '../formatters/json';
 import { resourceText } from '../formatters/types';
 import { MANIFEST_COMMAND_OPTIONS, UsageError, parseCommandArgs, useColor } from '../usage';
@@ -22,12 +23,15 @@ turned on; a limit below a declared peak (oomguard.io/peak-rss) raised to the re
 A limit is never invented without a declared peak. Comments, key order, quoting, anchors and
 document separators are kept byte for byte; only the fixed fields change. PATH is a file, a folder
 (searched for *.yaml, *.yml, *.json) or - (read standard input, write the result to standard
-output); the default is the current folder.
+output); the default is the current folder. Compose files are fixed in their own form: mem_limit or
+deploy.resources, Docker units, the map or list form of environment (docs/compose.md).
 
 Options:
   -n, --dry-run               print a unified diff of the changes; write nothing
   -f, --format <stylish|json> report format (default: stylish)
   -c, --config <file>         configuration file (default: .oomguard.yaml found upward)
+      --compose <file>        fix this file as a Compose file (repeatable)
+      --env-file <file>       variables for Compose interpolation (default: .env beside the file)
       --color / --no-color    force colours on or off (default: on for a terminal)
   -h, --help                  this help
 
@@ -127,7 +131,10 @@ export async function run(argv: string[]): Promise<number> {
   const cwd = process.cwd();
   const config = loadConfig(cwd, values.config);
   const linter = createLinter({ severities: config.severities, sizing: config.sizing });
-  const { files, problems } = collectFiles(positionals.length > 0 ? positionals : ['.'], { ignore: config.ignore, root: config.root, cwd });
+  const composeFiles = (values.compose as string[] | undefined) ?? [];
+  const given = [...positionals, ...composeFiles];
+  const { files, problems } = collectFiles(given.length > 0 ? given : ['.'], { ignore: config.ignore, root: config.root, cwd });
+  const compose = composeOptions(composeFiles, values['env-file'] as string | undefined, cwd);
   const outcomes: FileOutcome[] = problems.map((problem) => ({ name: problem.file, errors: [{ ...problem }], written: false }));
   // The diff (dry run) or the fixed standard input owns stdout; the report then goes to stderr.
   // With --format json the diffs go inside the JSON instead.
@@ -142,7 +149,9 @@ export async function run(argv: string[]): Promise<number> {
       outcomes.push({ name, errors: [{ file: name, message: read.message, ...(read.line ? { line: read.line } : {}) }], written: false });
       continue;
     }
-    const result = fixText(read.text, name, linter);
+    // The same reader lint uses: Compose files are re-linted through the Compose adapter each pass.
+    const lint = chooseLint(read.text, file, compose);
+    const result = fixText(read.text, name, linter, { lint });
     if (result.errors.length > 0) {
       // A file that does not parse is never written.
       outcomes.push({ name, result, errors: result.errors, written: false });

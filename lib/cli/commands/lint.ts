@@ -5,6 +5,7 @@
  */
 import { loadConfig } from '../../config/load';
 import { collectFiles, displayPath } from '../files';
+import { composeOptions } from '../compose-files';
 import { lintFile } from '../lint-files';
 import { createLinter } from '../../engine/linter';
 import { createFormatter, FORMATS, type FormatName, type Summary } from '../formatters';
@@ -13,13 +14,18 @@ import { MANIFEST_COMMAND_OPTIONS, UsageError, parseCommandArgs, useColor } from
 
 const HELP = `Usage: oomguard lint [options] [PATH ...]
 
-Check Kubernetes manifests (YAML or JSON, multi-document, Lists) for memory settings that end in exit
-code 137. PATH is a file, a folder (searched for *.yaml, *.yml, *.json) or - for standard input;
-the default is the current folder.
+Check Kubernetes manifests (YAML or JSON, multi-document, Lists) and Docker Compose files for memory
+settings that end in exit code 137. PATH is a file, a folder (searched for *.yaml, *.yml, *.json) or
+- for standard input; the default is the current folder. compose.yaml, compose.yml,
+docker-compose.yml, docker-compose.yaml and YAML files with a top-level services: mapping are read
+as Compose files (docs/compose.md).
 
 Options:
   -f, --format <stylish|json|sarif|github>  output format (default: stylish)
   -c, --config <file>                       configuration file (default: .oomguard.yaml found upward)
+      --compose <file>                      lint this file as a Compose file (repeatable)
+      --env-file <file>                     variables for Compose interpolation (default: .env beside
+                                            each Compose file; the shell's variables win)
       --max-warnings <n>                    exit 1 when there are more than n warnings
       --color / --no-color                  force colours on or off (default: on for a terminal)
   -h, --help                                this help
@@ -44,7 +50,10 @@ export async function run(argv: string[]): Promise<number> {
 
   const cwd = process.cwd();
   const config = loadConfig(cwd, values.config);
-  const { files, problems } = collectFiles(positionals.length > 0 ? positionals : ['.'], { ignore: config.ignore, root: config.root, cwd });
+  const composeFiles = (values.compose as string[] | undefined) ?? [];
+  const given = [...positionals, ...composeFiles];
+  const { files, problems } = collectFiles(given.length > 0 ? given : ['.'], { ignore: config.ignore, root: config.root, cwd });
+  const compose = composeOptions(composeFiles, values['env-file'] as string | undefined, cwd);
 
   const color = useColor(values, process.stdout);
   // Output goes into one reused 64 KiB byte buffer (a Linux pipe's default capacity, pipe(7)), flushed
@@ -77,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const linter = createLinter({ severities: config.severities, sizing: config.sizing });
   for (const file of files) {
-    const outcome = lintFile(file, displayPath(file, cwd), linter);
+    const outcome = lintFile(file, displayPath(file, cwd), linter, compose);
     counts.files++;
     if ('unreadable' in outcome) {
       inputErrors.push(outcome.unreadable);
