@@ -54,6 +54,7 @@ export function composeHost(file: string, options: ComposeOptions = {}): { host:
   let reads = 0;
   const host: ComposeHost = {
     variables,
+    origin: file === STDIN ? resolve(cwd, 'stdin') : resolve(cwd, file),
     readFile(path, from) {
       // A chain of extends across files is short; a hundred reads is a loop or hostile input.
       if (++reads > 100) return { ok: false, message: 'more than 100 files read through extends' };

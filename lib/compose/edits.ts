@@ -73,6 +73,9 @@ function translateEdit(edit: Edit, scope: ServiceScope): Edit[] | undefined {
       if (bytes === undefined) return undefined;
       value = formatDockerBytes(bytes);
     }
+    // The limit copied to the reservation or memswap_limit: copy it as written, so `${MEM:-1g}` stays one knob.
+    const limit = scope.fields.limit;
+    if (limit && typeof limit.source === 'string' && limit.source.includes('$') && value === limit.value && path.join('.') !== limit.path.join('.')) value = limit.source;
     // A list item of `environment` is `NAME=value`.
     const parent = valueAt(scope.raw, path.slice(0, -1));
     if (Array.isArray(parent) && path[path.length - 2] === 'environment') {

@@ -163,10 +163,12 @@ export function lintComposeText(text: string, file: string, linter: Linter, host
       workloads++;
       const unknownPaths = new Set(built.unknowns.map((unknown) => JSON.stringify(unknown.path)));
       for (const unknown of built.unknowns) {
+        // Required variables and malformed templates have their own note or error (interpolationProblems).
+        if (unknown.variables.length === 0) continue;
         notes.push({
           file,
           line: lineOf(unknown.path),
-          message: `service "${name}": ${unknown.field} ${unknown.variables.length > 0 ? `depends on unset variable${unknown.variables.length === 1 ? '' : 's'} ${unknown.variables.join(', ')}` : 'cannot be interpolated'} (set ${unknown.variables.length === 1 ? 'it' : 'them'} in the environment, .env or --env-file): not checked`,
+          message: `service "${name}": ${unknown.field} depends on unset variable${unknown.variables.length === 1 ? '' : 's'} ${unknown.variables.join(', ')} (set ${unknown.variables.length === 1 ? 'it' : 'them'} in the environment, .env or --env-file): not checked`,
         });
       }
       for (const envFile of built.envFiles) {

@@ -103,7 +103,8 @@ export interface ComposeService {
 }
 
 export interface ServiceFields {
-  readonly limit?: Located & { readonly form: 'deploy' | 'mem_limit' };
+  /** `source`: the limit as written (`${MEM:-1g}`), `value`: as interpolated (`1g`). */
+  readonly limit?: Located & { readonly form: 'deploy' | 'mem_limit'; readonly source: unknown; readonly value: unknown };
   readonly request?: Located & { readonly form: 'deploy' | 'mem_reservation' };
   readonly entrypoint?: Located & { readonly string: boolean };
   readonly command?: Located & { readonly string: boolean };
@@ -179,10 +180,10 @@ export function buildService(input: ServiceInput, variables: Variables, deployFo
   let limitField: ServiceFields['limit'];
   if (limitsBlock && 'memory' in limitsBlock) {
     limit = quantity(limitsBlock.memory, ['deploy', 'resources', 'limits', 'memory'], 'deploy.resources.limits.memory');
-    limitField = { ...where(['deploy', 'resources', 'limits', 'memory']), form: 'deploy' };
+    limitField = { ...where(['deploy', 'resources', 'limits', 'memory']), form: 'deploy', source: limitsBlock.memory, value: limit.raw };
   } else if ('mem_limit' in resolved) {
     limit = quantity(resolved.mem_limit, ['mem_limit'], 'mem_limit');
-    limitField = { ...where(['mem_limit']), form: 'mem_limit' };
+    limitField = { ...where(['mem_limit']), form: 'mem_limit', source: resolved.mem_limit, value: limit.raw };
   }
   let request: QuantityField | undefined;
   let requestField: ServiceFields['request'];

@@ -20,6 +20,8 @@ export function isObject(value: unknown): value is Obj {
 export interface ComposeHost {
   /** Variables for interpolation: the shell's over `--env-file` / `.env`. */
   readonly variables: Variables;
+  /** Where the linted file is (its display name may be relative to elsewhere): `extends.file` is read relative to it. */
+  readonly origin?: string;
   /** Read another Compose file named by `extends.file`, relative to the folder of `from`. */
   readFile?(path: string, from: string): { readonly ok: true; readonly text: string; readonly file: string } | { readonly ok: false; readonly message: string };
   /** Parse another file's text to its first document's value (the caller's YAML reader). */
@@ -164,7 +166,7 @@ export function resolveExtends(services: Obj, file: string, host: ComposeHost, p
     if (isObject(spec) && spec.file !== undefined) {
       const path = text(spec.file);
       if (!path) return 'extends.file must be a file name';
-      const loaded = loadFile(path, scope.file);
+      const loaded = loadFile(path, scope === top ? host.origin ?? scope.file : scope.file);
       if (typeof loaded === 'string') return loaded;
       baseScope = loaded;
     }

@@ -15,7 +15,7 @@ import type { QuantityParse } from '../core/quantity';
 const MULTIPLIER: Readonly<Record<string, number>> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50 };
 /** What strconv.ParseFloat accepts for the plain decimals people write (sign, digits, dot, exponent). */
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const HINT = 'a byte count with an optional unit b, k, m, g, t or p (Docker units are binary: 1g = 1024m)';
+const HINT = 'a Docker size: a number with an optional unit b, k, m, g, t or p, binary (1g = 1024m)';
 
 /** Parse a Docker memory size into bytes (go-units RAMInBytes). */
 export function parseDockerBytes(input: unknown): QuantityParse {
@@ -23,7 +23,7 @@ export function parseDockerBytes(input: unknown): QuantityParse {
     if (!Number.isFinite(input) || input < 0) return { ok: false, reason: `is not ${HINT}` };
     return { ok: true, bytes: Math.trunc(input) };
   }
-  if (typeof input !== 'string') return { ok: false, reason: `is not a string or number (${HINT})` };
+  if (typeof input !== 'string') return { ok: false, reason: `is not ${HINT}` };
   // go-units splits at the last digit, dot or space: what follows is the suffix, what precedes the number.
   let sep = -1;
   for (let index = input.length - 1; index >= 0; index--) {
@@ -32,7 +32,7 @@ export function parseDockerBytes(input: unknown): QuantityParse {
       break;
     }
   }
-  if (sep < 0) return { ok: false, reason: `has no digits (${HINT})` };
+  if (sep < 0) return { ok: false, reason: `has no digits: use ${HINT}` };
   const number = input[sep] === ' ' ? input.slice(0, sep) : input.slice(0, sep + 1);
   const suffix = input.slice(sep + 1).toLowerCase();
   if (!FLOAT.test(number)) return { ok: false, reason: `is not ${HINT}` };
@@ -40,7 +40,7 @@ export function parseDockerBytes(input: unknown): QuantityParse {
   if (size < 0) return { ok: false, reason: 'is negative' };
   let bytes = size;
   if (suffix.length > 0) {
-    const bad = { ok: false as const, reason: `has the unit "${input.slice(sep + 1)}", which Docker does not read (${HINT}; Kubernetes' Mi and Gi are not Docker units)` };
+    const bad = { ok: false as const, reason: `has the unit "${input.slice(sep + 1)}", which Docker does not read: use b, k, m, g, t or p, binary (1g = 1024m); Mi and Gi are Kubernetes units` };
     if (suffix.length > 3) return bad;
     if (suffix[0] === 'b') {
       if (suffix.length > 1) return bad;
