@@ -117,11 +117,13 @@ export function readServices(raw: Obj & { services: Obj }, file: string, host: C
 export function lintComposeText(text: string, file: string, linter: Linter, host: ComposeHost = EMPTY_HOST): FileReport {
   let parsed = parseManifests(text, file);
   const notes: Note[] = [];
+  let lenient = false;
   if (!parsed.ok) {
-    const lenient = parseLenient(text);
-    if (lenient.ok) {
+    const second = parseLenient(text);
+    if (second.ok) {
+      lenient = true;
       notes.push({ file, ...(parsed.problem.line ? { line: parsed.problem.line } : {}), message: `read with the lenient YAML reader (the strict one says: ${parsed.problem.message}); docker compose reads it, but oomguard fix leaves this file alone` });
-      parsed = lenient;
+      parsed = second;
     }
   }
   if (!parsed.ok) {
@@ -179,7 +181,8 @@ export function lintComposeText(text: string, file: string, linter: Linter, host
         const path = composePath(finding.path, scope);
         // A size that depends on an unset variable is unknown, not invalid (the note above says so).
         if (finding.ruleId === 'invalid-memory-quantity' && unknownPaths.has(JSON.stringify(path))) continue;
-        const fix: Fix | undefined = finding.fix ? translateFix(finding.fix, scope) : undefined;
+        // The fixer edits and re-reads with the strict reader: a file only the lenient one reads gets no fixes.
+        const fix: Fix | undefined = finding.fix && !lenient ? translateFix(finding.fix, scope) : undefined;
         const { fix: _dropped, ...rest } = finding;
         findings.push(fix ? { ...rest, path, fix } : { ...rest, path });
       }

@@ -1,0 +1,96 @@
+/**
+ * `oomguard generate --format compose`: a sized service that the Compose specification's JSON
+ * schema accepts, that Debian's `docker-compose config` reads, and that `oomguard lint` passes with
+ * no finding, for every runtime and both memory forms.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RUNTIME_IDS } from '../lib/runtimes';
+import { composeSchemaErrors } from './helpers/compose-schema';
+import { haveTool } from './helpers/tools';
+
+const ROOT = join(__dirname, '..');
+const CLI = join(ROOT, 'bin', 'oomguard.js');
+const hasDockerCompose = haveTool('docker-compose', 'Debian\'s docker-compose checks generated services (apt-get install docker-compose)');
+
+function run(args: string[], cwd = ROOT) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+  assert.is(result.error, undefined);
+  return result;
+}
+
+function generate(extra: string[]) {
+  const result = run(['generate', '--format', 'compose', '--name', 'api', '--image', 'registry.example/api:1.2', '--peak-rss', '400Mi', ...extra]);
+  assert.is(result.status, 0, result.stderr);
+  return result.stdout;
+}
+
+type Service = Record<string, any>;
+
+test('node: limit = reservation = memswap_limit in Docker units, the heap flag, a healthcheck, labels', () => {
+  const service = (load(generate(['--runtime', 'node', '--port', '3000'])) as { services: Record<string, Service> }).services.api;
+  // peak 400Mi × 1.5 + 100Mi Node.js overhead = 700Mi; V8 ceiling = limit - overhead.
+  assert.equal([service.mem_limit, service.mem_reservation, service.memswap_limit], ['700m', '700m', '700m']);
+  assert.equal(service.environment, { NODE_OPTIONS: '--max-old-space-size=600' });
+  assert.equal(service.healthcheck.test.slice(0, 3), ['CMD', 'node', '-e']);
+  assert.match(service.healthcheck.test[3], /http:\/\/localhost:3000\/livez/);
+  assert.equal([service.healthcheck.interval, service.healthcheck.timeout, service.healthcheck.retries, service.healthcheck.start_period], ['10s', '3s', 3, '10s']);
+  assert.equal(service.labels, { 'oomguard.io/runtime': 'node', 'oomguard.io/peak-rss': '400m' });
+});
+
+test('jvm: the deploy form on request, a 300 s start period, MaxRAMPercentage', () => {
+  const service = (load(generate(['--runtime', 'jvm', '--compose-form', 'deploy'])) as { services: Record<string, Service> }).services.api;
+  assert.equal(service.deploy, { resources: { limits: { memory: '1000m' }, reservations: { memory: '1000m' } } });
+  assert.is(service.mem_limit, undefined);
+  assert.is(service.memswap_limit, '1000m');
+  assert.match(service.environment.JAVA_TOOL_OPTIONS, /-XX:MaxRAMPercentage=/);
+  assert.is(service.healthcheck.start_period, '300s');
+});
+
+test('a literal $ in --health-cmd is escaped as $$, so Compose does not interpolate it', () => {
+  const service = (load(generate(['--runtime', 'go', '--health-cmd', 'test -n "$HOSTNAME"'])) as { services: Record<string, Service> }).services.api;
+  assert.equal(service.healthcheck.test, ['CMD-SHELL', 'test -n "$$HOSTNAME"']);
+});
+
+test('bad usage: a name Compose refuses, --alerts, an unknown form', () => {
+  const name = run(['generate', '--format', 'compose', '--name', 'a b', '--image', 'x', '--runtime', 'go', '--peak-rss', '1Gi']);
+  assert.is(name.status, 2);
+  assert.match(name.stderr, /not a valid Compose service name/);
+  assert.is(run(['generate', '--format', 'compose', '--name', 'a', '--image', 'x', '--runtime', 'go', '--peak-rss', '1Gi', '--alerts']).status, 2);
+  assert.is(run(['generate', '--format', 'compose', '--name', 'a', '--image', 'x', '--runtime', 'go', '--peak-rss', '1Gi', '--compose-form', 'swarm']).status, 2);
+});
+
+for (const runtime of RUNTIME_IDS) {
+  for (const form of ['mem_limit', 'deploy']) {
+    test(`${runtime}, ${form}: valid against the Compose schema, read by docker-compose config, lint-clean`, () => {
+      const text = generate(['--runtime', runtime, '--compose-form', form]);
+      assert.equal(composeSchemaErrors(load(text)), []);
+      const dir = mkdtempSync(join(tmpdir(), 'oomguard-generate-'));
+      try {
+        writeFileSync(join(dir, 'service.yml'), text);
+        const lint = run(['lint', '-f', 'json', '--compose', 'service.yml'], dir);
+        const output = JSON.parse(lint.stdout);
+        assert.equal(output.findings, []);
+        assert.is(lint.status, 0);
+        assert.is(output.summary.workloads, 1);
+        if (hasDockerCompose) {
+          const config = spawnSync('docker-compose', ['-f', join(dir, 'service.yml'), 'config'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: dir } });
+          assert.is(config.status, 0, config.stderr);
+          const read = load(config.stdout) as { services: Record<string, Service> };
+          // docker-compose 1.29 normalizes sizes to bytes: the limit it will pass to Docker.
+          const limit = form === 'mem_limit' ? read.services.api.mem_limit : read.services.api.deploy.resources.limits.memory;
+          assert.ok(limit !== undefined, 'docker-compose keeps the limit');
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+}
+
+test.run();
