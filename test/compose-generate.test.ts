@@ -3,13 +3,15 @@
  * schema accepts, that Debian's `docker-compose config` reads, and that `oomguard lint` passes with
  * no finding, for every runtime and both memory forms.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createServer } from 'node:http';
+import { healthcheckTest } from '../lib/compose/generate';
 import { RUNTIME_IDS } from '../lib/runtimes';
 import { composeSchemaErrors } from './helpers/compose-schema';
 import { haveTool } from './helpers/tools';
@@ -55,6 +57,31 @@ test('jvm: the deploy form on request, a 300 s start period, MaxRAMPercentage', 
 test('a literal $ in --health-cmd is escaped as $$, so Compose does not interpolate it', () => {
   const service = (load(generate(['--runtime', 'go', '--health-cmd', 'test -n "$HOSTNAME"'])) as { services: Record<string, Service> }).services.api;
   assert.equal(service.healthcheck.test, ['CMD-SHELL', 'test -n "$$HOSTNAME"']);
+});
+
+test('the generated healthcheck commands really probe: exit 0 on 200, non-zero on 500 or nothing listening', async () => {
+  let status = 200;
+  const server = createServer((request, response) => {
+    response.statusCode = request.url === '/livez' ? status : 404;
+    response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  // Run as Docker does: CMD is an argv, CMD-SHELL goes to `sh -c`. Async, so the server can answer.
+  const probe = (runtime: 'node' | 'python' | 'go') => new Promise<number | null>((resolve) => {
+    const [kind, ...argv] = healthcheckTest(runtime, port, '/livez');
+    const child = kind === 'CMD-SHELL' ? spawn('sh', ['-c', argv[0]]) : spawn(argv[0], argv.slice(1));
+    child.on('close', (code) => resolve(code));
+  });
+  try {
+    const runtimes = (['node', 'python', 'go'] as const).filter((runtime) => runtime !== 'python' || haveTool('python3', 'the Python healthcheck runs python3'));
+    for (const runtime of runtimes) assert.is(await probe(runtime), 0, `${runtime}: healthy`);
+    status = 500;
+    for (const runtime of runtimes) assert.is.not(await probe(runtime), 0, `${runtime}: unhealthy on 500`);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  for (const runtime of ['node', 'go'] as const) assert.is.not(await probe(runtime), 0, `${runtime}: nothing listening`);
 });
 
 test('bad usage: a name Compose refuses, --alerts, an unknown form', () => {
