@@ -240,6 +240,34 @@ test('fix writes Docker units in the form used: mem_limit stays mem_limit, deplo
   assert.not.match(deploy.output, /mem_limit/);
 });
 
+test('hostile input: an alias bomb, a services list, a scalar file, a cycle across files end with a message, not a hang', () => {
+  const lines = ['x-a: &a ["${A}", "${A}", "${A}", "${A}", "${A}", "${A}", "${A}", "${A}", "${A}"]'];
+  let previous = 'a';
+  for (let level = 0; level < 8; level++) {
+    lines.push(`x-l${level}: &l${level} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+    previous = `l${level}`;
+  }
+  lines.push('services:', '  web:', '    image: node:20', `    x-bomb: *${previous}`, '    environment: ["A=${B}"]');
+  const started = Date.now();
+  const bomb = lintComposeText(lines.join('\n'), 'bomb.yaml', linter);
+  assert.ok(Date.now() - started < 2000, 'a 9^9 expansion is never walked');
+  assert.equal(bomb.errors, []);
+  assert.is(bomb.workloads, 1);
+  const list = lintComposeText('services: [web, db]\n', 'c.yaml', linter);
+  assert.equal(list.errors, [{ file: 'c.yaml', line: 1, message: 'services must be a mapping of service names to services' }]);
+  const scalar = lintComposeText('just text\n', 'c.yaml', linter);
+  assert.equal(scalar.errors, [{ file: 'c.yaml', line: 1, message: 'not a Compose file: the top level is not a mapping' }]);
+  const dir = mkdtempSync(join(tmpdir(), 'oomguard-compose-'));
+  try {
+    writeFileSync(join(dir, 'a.yml'), 'services:\n  a:\n    extends: {file: b.yml, service: b}\n');
+    writeFileSync(join(dir, 'b.yml'), 'services:\n  b:\n    extends: {file: a.yml, service: a}\n');
+    const cycle = lintEither(readFileSync(join(dir, 'a.yml'), 'utf8'), join(dir, 'a.yml'), 'a.yml', linter, { environment: {}, forced: new Set([join(dir, 'a.yml')]) }).report;
+    assert.equal(cycle.notes.map((note) => `${note.line} ${note.message}`), ['3 service "a": extends forms a cycle (a → b → a)']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 function cli(args: string[], cwd: string) {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
   assert.is(result.error, undefined);

@@ -32,9 +32,17 @@ function completedServices(services: ReadonlyMap<string, Obj>): Set<string> {
   return names;
 }
 
-/** Every string under a service that Compose would refuse to interpolate, or that requires a missing variable. */
-function interpolationProblems(value: unknown, path: JsonPath, host: ComposeHost, out: ResolveProblem[], depth = 0): void {
+/**
+ * Every string under a service that Compose would refuse to interpolate, or that requires a missing
+ * variable. A node shared through anchors is looked at once (`seen`), so aliases of aliases cost
+ * what the text costs, not what its expansion would.
+ */
+function interpolationProblems(value: unknown, path: JsonPath, host: ComposeHost, out: ResolveProblem[], seen: Set<object> = new Set(), depth = 0): void {
   if (depth > 64 || out.length > 100) return;
+  if (typeof value === 'object' && value !== null) {
+    if (seen.has(value)) return;
+    seen.add(value);
+  }
   if (typeof value === 'string') {
     if (!value.includes('$')) return;
     const result = interpolate(value, host.variables);
@@ -42,8 +50,8 @@ function interpolationProblems(value: unknown, path: JsonPath, host: ComposeHost
     for (const message of result.required) out.push({ level: 'note', message: `${message} (docker compose refuses to run without it; the value is not checked)`, path });
     return;
   }
-  if (Array.isArray(value)) value.forEach((item, index) => interpolationProblems(item, [...path, index], host, out, depth + 1));
-  else if (isObject(value)) for (const key of Object.keys(value)) interpolationProblems(value[key], [...path, key], host, out, depth + 1);
+  if (Array.isArray(value)) value.forEach((item, index) => interpolationProblems(item, [...path, index], host, out, seen, depth + 1));
+  else if (isObject(value)) for (const key of Object.keys(value)) interpolationProblems(value[key], [...path, key], host, out, seen, depth + 1);
 }
 
 function anyDeployMemory(services: ReadonlyMap<string, Obj>): boolean {
@@ -104,7 +112,8 @@ export function readServices(raw: Obj & { services: Obj }, file: string, host: C
   const { services, extended } = resolveExtends(merged.services as Obj, file, host, problems);
   const completed = completedServices(services);
   const deployForm = anyDeployMemory(services);
-  for (const [name, service] of services) interpolationProblems(service, ['services', name], host, problems);
+  const seen = new Set<object>();
+  for (const [name, service] of services) interpolationProblems(service, ['services', name], host, problems, seen);
   const out: ReadService[] = [];
   for (const [name, resolved] of services) {
     const built = buildService({ name, raw: raw.services[name], resolved, extended: extended.has(name), runsToCompletion: completed.has(name) }, host.variables, deployForm);

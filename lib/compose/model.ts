@@ -226,6 +226,8 @@ export function buildService(input: ServiceInput, variables: Variables, deployFo
     if (file !== undefined) envFiles.push({ file, path: where(Array.isArray(envFile) ? ['env_file', index] : ['env_file']).path });
   });
 
+  // The form a new limit is written in: the service's own, else the file's.
+  const deployForm = limitField ? limitField.form === 'deploy' : requestField ? requestField.form === 'deploy' : deployFormInFile;
   const container: Container = {
     name,
     role: 'app',
@@ -240,8 +242,8 @@ export function buildService(input: ServiceInput, variables: Variables, deployFo
     ...(liveness ? { liveness } : {}),
     raw: resolved,
     fieldNames: {
-      memoryLimit: limitField?.form === 'mem_limit' ? 'mem_limit' : limitField ? 'deploy.resources.limits.memory' : 'mem_limit (or deploy.resources.limits.memory)',
-      memoryRequest: requestField?.form === 'mem_reservation' ? 'mem_reservation' : 'deploy.resources.reservations.memory',
+      memoryLimit: (limitField?.form ?? (deployForm ? 'deploy' : 'mem_limit')) === 'mem_limit' ? 'mem_limit' : 'deploy.resources.limits.memory',
+      memoryRequest: (requestField?.form ?? (deployForm ? 'deploy' : 'mem_reservation')) === 'mem_reservation' ? 'mem_reservation' : 'deploy.resources.reservations.memory',
     },
   };
   const restartPolicy = deploy && isObject(deploy.restart_policy) ? deploy.restart_policy.condition : undefined;
@@ -260,7 +262,7 @@ export function buildService(input: ServiceInput, variables: Variables, deployFo
     ...('entrypoint' in resolved ? { entrypoint: { ...where(['entrypoint']), string: typeof resolved.entrypoint === 'string' } } : {}),
     ...('command' in resolved ? { command: { ...where(['command']), string: typeof resolved.command === 'string' } } : {}),
     ...(environment !== undefined && environment !== null ? { environment: { ...rawEnvironment, list: Array.isArray(environment) } } : {}),
-    deployForm: limitField ? limitField.form === 'deploy' : requestField ? requestField.form === 'deploy' : deployFormInFile,
+    deployForm,
   };
   return { workload, container, unknowns, envFiles, fields };
 }

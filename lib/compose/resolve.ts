@@ -113,7 +113,10 @@ function mergeMappings(base: Obj, local: Obj, depth: number): Obj {
 }
 
 interface FileScope {
+  /** For messages. */
   readonly file: string;
+  /** Where it is: the same file reached twice is one scope (cycles, cache). */
+  readonly id: string;
   readonly services: Obj;
 }
 
@@ -132,12 +135,13 @@ export function resolveExtends(services: Obj, file: string, host: ComposeHost, p
   const resolved = new Map<string, Obj>();
   const extended = new Set<string>();
   const fileCache = new Map<string, FileScope | string>();
-  const top: FileScope = { file, services };
+  const top: FileScope = { file, id: host.origin ?? file, services };
 
   const loadFile = (path: string, from: string): FileScope | string => {
     if (!host.readFile || !host.parse) return `cannot read ${path}: no file access here`;
     const read = host.readFile(path, from);
     if (!read.ok) return `cannot read ${path}: ${read.message}`;
+    if (read.file === top.id) return top;
     const cached = fileCache.get(read.file);
     if (cached) return cached;
     const parsed = host.parse(read.text, read.file);
@@ -145,7 +149,7 @@ export function resolveExtends(services: Obj, file: string, host: ComposeHost, p
     if (!parsed.ok) scope = `cannot parse ${path}${parsed.line ? ` (line ${parsed.line})` : ''}: ${parsed.message}`;
     else {
       const merged = applyMerges(parsed.value);
-      scope = isObject(merged) && isObject(merged.services) ? { file: read.file, services: merged.services } : `${path} has no services mapping`;
+      scope = isObject(merged) && isObject(merged.services) ? { file: path, id: read.file, services: merged.services } : `${path} has no services mapping`;
     }
     fileCache.set(read.file, scope);
     return scope;
@@ -155,7 +159,7 @@ export function resolveExtends(services: Obj, file: string, host: ComposeHost, p
     const service = scope.services[name];
     if (!isObject(service)) return service === null || service === undefined ? (name in scope.services ? {} : `service "${name}" is not defined in ${scope.file}`) : `service "${name}" is not a mapping`;
     if (!('extends' in service)) return service;
-    const key = `${scope.file}\0${name}`;
+    const key = `${scope.id}\0${name}`;
     if (chain.includes(key)) return `extends forms a cycle (${[...chain, key].map((item) => item.split('\0')[1]).join(' → ')})`;
     if (chain.length >= MAX_EXTENDS_DEPTH) return `extends is nested more than ${MAX_EXTENDS_DEPTH} levels deep`;
     const spec = service.extends;
@@ -166,7 +170,7 @@ export function resolveExtends(services: Obj, file: string, host: ComposeHost, p
     if (isObject(spec) && spec.file !== undefined) {
       const path = text(spec.file);
       if (!path) return 'extends.file must be a file name';
-      const loaded = loadFile(path, scope === top ? host.origin ?? scope.file : scope.file);
+      const loaded = loadFile(path, scope.id);
       if (typeof loaded === 'string') return loaded;
       baseScope = loaded;
     }
