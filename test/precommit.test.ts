@@ -63,6 +63,9 @@ test('pre-commit try-repo: a staged bad manifest fails with the rule id, a clean
       }
     }
     const bad = scratchRepo(base, 'bad', join(FIXTURES, 'memory-request-not-equal-limit', 'fail.yaml'));
+    // A Compose file staged beside it goes through the same hook (types_or includes yaml).
+    copyFileSync(join(FIXTURES, 'memory-request-not-equal-limit', 'fail-compose.yaml'), join(bad, 'compose.yaml'));
+    git(bad, 'add', 'compose.yaml');
     const clean = scratchRepo(base, 'clean', join(FIXTURES, 'memory-request-not-equal-limit', 'pass.yaml'));
     const [failing, passing] = await Promise.all([
       run('pre-commit', ['try-repo', hookRepo, 'oomguard'], bad),
@@ -72,6 +75,7 @@ test('pre-commit try-repo: a staged bad manifest fails with the rule id, a clean
     assert.match(failing.output, /oomguard \(Kubernetes memory limits, heap flags, probes\)\.+Failed/);
     assert.match(failing.output, /deploy\.yaml\n\s+17\s+error\s+container "web" requests 256Mi of memory but is limited to 512Mi/);
     assert.match(failing.output, /memory-request-not-equal-limit/);
+    assert.match(failing.output, /compose\.yaml\n\s+6\s+error\s+container "orders" requests 512m of memory but is limited to 1g/);
     assert.is(passing.status, 0, passing.output);
     assert.match(passing.output, /oomguard \(Kubernetes memory limits, heap flags, probes\)\.+Passed/);
   } finally {
