@@ -75,7 +75,7 @@ test('pre-commit try-repo: a staged bad manifest fails with the rule id, a clean
     assert.match(failing.output, /oomguard \(Kubernetes memory limits, heap flags, probes\)\.+Failed/);
     assert.match(failing.output, /deploy\.yaml\n\s+17\s+error\s+container "web" requests 256Mi of memory but is limited to 512Mi/);
     assert.match(failing.output, /memory-request-not-equal-limit/);
-    assert.match(failing.output, /compose\.yaml\n\s+6\s+error\s+container "orders" requests 512m of memory but is limited to 1g/);
+    assert.match(failing.output, /compose\.yaml\n(?:.*\n)*?\s+6\s+error\s+container "orders" requests 512m of memory but is limited to 1g/, failing.output);
     assert.is(passing.status, 0, passing.output);
     assert.match(passing.output, /oomguard \(Kubernetes memory limits, heap flags, probes\)\.+Passed/);
   } finally {
