@@ -308,6 +308,21 @@ test('CLI: findings flow through json, sarif, github and stylish; shape detectio
   }
 });
 
+test('CLI: .oomguard.yaml applies to Compose files: severities, off, ignore globs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oomguard-compose-'));
+  try {
+    cpSync(SHOP, join(dir, 'shop'), { recursive: true });
+    cpSync(SHOP, join(dir, 'legacy'), { recursive: true });
+    writeFileSync(join(dir, '.oomguard.yaml'), 'rules:\n  healthcheck-missing: off\n  memory-swap-allowed: error\nignore:\n  - legacy/**\n');
+    const output = JSON.parse(cli(['lint', '-f', 'json', '.'], dir).stdout);
+    assert.is(output.summary.files, 3); // shop/compose.yaml, shop/base.yml (a Compose file by shape) and .oomguard.yaml itself; not legacy/
+    assert.not.ok(output.findings.some((finding: { ruleId: string }) => finding.ruleId === 'healthcheck-missing'));
+    assert.equal(output.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'memory-swap-allowed').map((finding: { file: string; severity: string; line: number }) => `${finding.file}:${finding.line} ${finding.severity}`), ['shop/base.yml:5 error', 'shop/compose.yaml:27 error']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('CLI fix: rewrites a Compose file in place, atomically, and a second fix changes nothing', () => {
   const dir = mkdtempSync(join(tmpdir(), 'oomguard-compose-'));
   try {
