@@ -9,7 +9,7 @@ export { readJvmOptions, isLegacyJvmImage } from './runtimes/jvm';
 export { readNodeOptions } from './runtimes/node';
 export { readGoMemLimit } from './runtimes/go';
 export * from './sizing/formula';
-export { RULES, RULES_BY_ID } from './rules';
+export { KUBERNETES_RULES, RULES, RULES_BY_ID } from './rules';
 export type { Rule, RuleMeta, Report, Fix, Edit, Severity, SeveritySetting } from './rules';
 export { ANNOTATION } from './rules/types';
 export { annotationFor, runtimeOf, peakOf } from './engine/context';

@@ -78,13 +78,14 @@ const SERVICES_KEY = /(?:^|[{,])\s*["']?services["']?\s*:/m;
 
 /** Whether the text is linted as Compose: by name or `--compose`, else by shape when it holds no Kubernetes workload. */
 function composeByShape(text: string, report: FileReport): boolean {
-  if (!SERVICES_KEY.test(text)) return false;
-  if (report.errors.length > 0 || report.workloads > 0 || report.documents === 0) {
+  // Cheapest first: a file with a Kubernetes workload (the common case) is never looked at again.
+  if (report.workloads > 0 || !SERVICES_KEY.test(text)) return false;
+  if (report.errors.length > 0) {
     // A file the manifests reader refuses may still be a Compose file another reader accepts.
-    if (report.errors.length === 0) return false;
     const lenient = parseLenient(text);
     return lenient.ok && lenient.documents.some((document) => looksLikeCompose(document.value));
   }
+  if (report.documents === 0) return false;
   const parsed = parseManifests(text);
   return parsed.ok && parsed.documents.some((document) => looksLikeCompose(document.value));
 }

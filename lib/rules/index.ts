@@ -49,6 +49,9 @@ export const RULES: readonly Rule[] = [
   invalidAnnotation,
 ];
 
+/** The rules that can report on a Kubernetes object (not the Compose-only ones): what the Pulumi pack and cdk8s plugin offer. */
+export const KUBERNETES_RULES: readonly Rule[] = RULES.filter((rule) => !rule.meta.scope.platforms || rule.meta.scope.platforms.includes('kubernetes'));
+
 export const RULES_BY_ID: ReadonlyMap<string, Rule> = new Map(RULES.map((rule) => [rule.meta.id, rule]));
 
 export type { Rule, RuleMeta, Report, Fix, Edit, Severity, SeveritySetting } from './types';
