@@ -73,6 +73,13 @@ if (present) {
     assert.equal(pick('IceWhaleTech__CasaOS-AppStore/Apps/MySpeed/docker-compose.yml', 'memory-swap-allowed'), ['8 myspeed']);
     // The old petclinic: service-level mem_limit and java entrypoints without a heap size.
     assert.is(pick('spring-petclinic__spring-petclinic-microservices@850aa93/docker-compose.yml', 'jvm-heap-unset').length, 8);
+    // The file the strict YAML reader refuses (a flow list closed at its key's indentation), read by
+    // the lenient one with the same lines; fix leaves it alone.
+    const otel = read(join(CORPUS, 'open-telemetry__opentelemetry-demo/compose.yaml')).report;
+    assert.match(otel.notes[0].message, /^read with the lenient YAML reader/);
+    assert.ok(otel.findings.some((finding) => `${finding.line} ${finding.ruleId} ${finding.container}` === '32 jvm-heap-unset ad'));
+    assert.ok(otel.findings.some((finding) => `${finding.line} ${finding.ruleId} ${finding.container}` === '139 go-memlimit-exceeds-limit checkout'));
+    assert.not.ok(otel.findings.some((finding) => finding.fix));
     // healthcheck disabled with test: ["NONE"] is respected (NOTES.md: 2 entries).
     const all = files.flatMap((path) => read(path).report.findings);
     assert.ok(all.filter((finding) => finding.ruleId === 'healthcheck-missing').length > 50);
