@@ -268,6 +268,14 @@ test('hostile input: an alias bomb, a services list, a scalar file, a cycle acro
   }
 });
 
+test('Docker reads 0 as unset: mem_limit 0 is no limit, memswap_limit 0 is no swap limit', () => {
+  const text = 'services:\n  api:\n    image: busybox\n    mem_limit: 0\n  b:\n    image: busybox\n    mem_limit: 64m\n    memswap_limit: 0\n';
+  const report = lintComposeText(text, 'compose.yaml', createLinter({ severities: { 'healthcheck-missing': 'off' } }));
+  assert.equal(report.findings.map((finding) => `${finding.line} ${finding.ruleId} ${finding.container}`), ['2 memory-limit-missing api', '7 memory-swap-allowed b']);
+  const fixed = fixText(text, 'compose.yaml', linter, { lint: lintComposeText });
+  assert.match(fixed.output, /    mem_limit: 64m\n    memswap_limit: 64m\n/);
+});
+
 function cli(args: string[], cwd: string) {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
   assert.is(result.error, undefined);

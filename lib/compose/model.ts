@@ -228,6 +228,8 @@ export function buildService(input: ServiceInput, variables: Variables, deployFo
 
   // The form a new limit is written in: the service's own, else the file's.
   const deployForm = limitField ? limitField.form === 'deploy' : requestField ? requestField.form === 'deploy' : deployFormInFile;
+  // Docker reads a limit of 0 as no limit at all (docker run --memory 0): the service is unlimited.
+  if (limit && limit.parsed.ok && limit.parsed.bytes === 0) limit = undefined;
   const container: Container = {
     name,
     role: 'app',

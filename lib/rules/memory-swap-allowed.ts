@@ -25,7 +25,8 @@ export default defineRule({
     const raw = typeof limit.raw === 'number' ? limit.raw : String(limit.raw);
     const fix = { description: `set memswap_limit to the limit ${raw}`, edits: [{ op: 'set' as const, path: memswap?.path ?? [...container.path, 'memswap_limit'], value: raw }] };
     const data = { container: container.name, limit: describeBytes(limitBytes), raw };
-    if (!memswap) return [{ messageId: 'unset', data, path: limit.path, fix }];
+    // 0 is what Docker reads as unset (docker run --memory-swap 0).
+    if (!memswap || (memswap.parsed.ok && memswap.parsed.bytes === 0)) return [{ messageId: 'unset', data, path: limit.path, fix }];
     // An invalid or unknown memswap_limit is not this rule's to judge.
     if (!memswap.parsed.ok) return NONE;
     if (memswap.parsed.bytes === Number.POSITIVE_INFINITY) return [{ messageId: 'unlimited', data, path: memswap.path, fix }];
