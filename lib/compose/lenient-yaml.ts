@@ -5,12 +5,14 @@
  * "deficient indentation". The `yaml` package reads it; lines come from its node ranges. Only used
  * after the first reader failed, so the common path is unchanged. Pure.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Node } from 'yaml';
+import type { Node } from 'yaml';
 import type { JsonPath } from '../core/workload';
 import type { ManifestDocument, ParsedFile } from '../manifests/documents';
 import { PARSE_LIMITS } from '../manifests/documents';
 
 export function parseLenient(text: string): ParsedFile {
+  // Loaded only for the rare file the strict reader refused: `oomguard lint` does not pay for it otherwise.
+  const { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } = require('yaml') as typeof import('yaml');
   const lineCounter = new LineCounter();
   let parsed;
   try {
