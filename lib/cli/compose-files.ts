@@ -7,9 +7,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isComposeFileName, looksLikeCompose } from '../compose/detect';
-import { parseEnvFile } from '../compose/env-file';
-import { parseLenient } from '../compose/lenient-yaml';
-import { lintComposeText } from '../compose/lint';
 import type { ComposeHost } from '../compose/resolve';
 import { isKubernetesObject } from '../core/workload';
 import { lintText, type FileReport } from '../engine/lint-text';
@@ -32,6 +29,12 @@ export interface HostProblem {
   readonly message: string;
   readonly line?: number;
 }
+
+// The Compose adapter is loaded only when a Compose file is met: linting manifests (the pre-commit
+// case) reads no more modules than before.
+const parseEnvFile = (...args: Parameters<typeof import('../compose/env-file').parseEnvFile>) => (require('../compose/env-file') as typeof import('../compose/env-file')).parseEnvFile(...args);
+const parseLenient = (text: string) => (require('../compose/lenient-yaml') as typeof import('../compose/lenient-yaml')).parseLenient(text);
+const lintComposeText = (...args: Parameters<typeof import('../compose/lint').lintComposeText>) => (require('../compose/lint') as typeof import('../compose/lint')).lintComposeText(...args);
 
 /** The variables and file access for one Compose file; problems reading the env file are returned. */
 export function composeHost(file: string, options: ComposeOptions = {}): { host: ComposeHost; problems: HostProblem[] } {
