@@ -124,7 +124,7 @@ test('the same rules over Compose services: exact rule ids and lines', () => {
   ]);
 });
 
-test('interpolation from --env-file and the shell: the shell wins, unset variables are reported as unknown', () => {
+test('interpolation from --compose-env-file and the shell: the shell wins, unset variables are reported as unknown', () => {
   const file = join(SHOP, 'compose.yaml');
   const text = readFileSync(file, 'utf8');
   const dir = mkdtempSync(join(tmpdir(), 'oomguard-compose-'));
@@ -138,7 +138,7 @@ test('interpolation from --env-file and the shell: the shell wins, unset variabl
     // No .env at all: the limit is unknown, said once, and not reported as invalid.
     const bare = lintComposeText(text, 'compose.yaml', linter);
     const note = bare.notes.find((item) => /WEB_MEMORY/.test(item.message))!;
-    assert.equal([note.line, note.message], [27, 'service "web": deploy.resources.limits.memory depends on unset variable WEB_MEMORY (set it in the environment, .env or --env-file): not checked']);
+    assert.equal([note.line, note.message], [27, 'service "web": deploy.resources.limits.memory depends on unset variable WEB_MEMORY (set it in the environment, .env or --compose-env-file): not checked']);
     assert.not.ok(bare.findings.some((finding) => finding.ruleId === 'invalid-memory-quantity' && finding.container === 'web'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -329,6 +329,14 @@ test('CLI: .oomguard.yaml applies to Compose files: severities, off, ignore glob
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('CLI: an unreadable --compose-env-file is an input error naming it (exit 2); the file is still linted', () => {
+  const result = cli(['lint', '-f', 'json', '--compose-env-file', 'missing.env', 'compose.yaml'], SHOP);
+  assert.is(result.status, 2);
+  const output = JSON.parse(result.stdout);
+  assert.equal(output.errors.map((error: { file: string; message: string }) => `${error.file}: ${error.message}`), ['missing.env: cannot read the env file: cannot read: ENOENT']);
+  assert.ok(output.findings.length > 0);
 });
 
 test('CLI fix: rewrites a Compose file in place, atomically, and a second fix changes nothing', () => {

@@ -1,7 +1,7 @@
 /**
  * The Compose side of reading files: which files are Compose files (their name, `--compose`, or a
  * `services:` shape in a YAML file that holds no Kubernetes object), and the host the pure adapter
- * reads through: variables from the shell over `--env-file` or the `.env` beside the file (as
+ * reads through: variables from the shell over `--compose-env-file` or the `.env` beside the file (as
  * `docker compose config` reads them), and the files `extends.file` names (bounded like any input).
  */
 import { existsSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { displayPath, readManifest, STDIN } from './files';
 export interface ComposeOptions {
   /** Files given with `--compose` (absolute paths, or `-`): Compose whatever their name or shape. */
   readonly forced?: ReadonlySet<string>;
-  /** `--env-file`: replaces the `.env` beside each Compose file. */
+  /** `--compose-env-file`: replaces the `.env` beside each Compose file. */
   readonly envFile?: string;
   readonly cwd?: string;
   /** The shell's variables (default: process.env); they win over the env file, as in docker compose. */
@@ -130,7 +130,7 @@ export function lintEither(text: string, file: string, name: string, linter: Lin
   return { report: lint(text, name, linter), lint };
 }
 
-/** The Compose options of `lint` and `fix` from `--compose` and `--env-file`. */
+/** The Compose options of `lint` and `fix` from `--compose` and `--compose-env-file`. */
 export function composeOptions(composeFiles: readonly string[], envFile: string | undefined, cwd: string): ComposeOptions {
   return {
     forced: new Set(composeFiles.map((file) => (file === STDIN ? STDIN : resolve(cwd, file)))),

@@ -3,7 +3,7 @@
  * compose-go template): `$VAR`, `${VAR}`, `${VAR:-default}` (unset or empty), `${VAR-default}`
  * (unset), `${VAR:?error}` / `${VAR?error}` (required), `${VAR:+alt}` / `${VAR+alt}` (replacement
  * when set), defaults and alternatives themselves interpolated (`${A:-${B:-x}}`), and `$$` for a
- * literal `$`. Variables come from the caller (the shell environment over `--env-file` or `.env`).
+ * literal `$`. Variables come from the caller (the shell environment over `--compose-env-file` or `.env`).
  * An unset variable without a default becomes the empty string, as Compose does after its warning;
  * the caller is told which ones, so it can report the value as unknown instead of guessing.
  * Pure: no I/O.

@@ -179,7 +179,7 @@ export function lintComposeText(text: string, file: string, linter: Linter, host
         notes.push({
           file,
           line: lineOf(unknown.path),
-          message: `service "${name}": ${unknown.field} depends on unset variable${unknown.variables.length === 1 ? '' : 's'} ${unknown.variables.join(', ')} (set ${unknown.variables.length === 1 ? 'it' : 'them'} in the environment, .env or --env-file): not checked`,
+          message: `service "${name}": ${unknown.field} depends on unset variable${unknown.variables.length === 1 ? '' : 's'} ${unknown.variables.join(', ')} (set ${unknown.variables.length === 1 ? 'it' : 'them'} in the environment, .env or --compose-env-file): not checked`,
         });
       }
       for (const envFile of built.envFiles) {

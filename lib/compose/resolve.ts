@@ -18,7 +18,7 @@ export function isObject(value: unknown): value is Obj {
 }
 
 export interface ComposeHost {
-  /** Variables for interpolation: the shell's over `--env-file` / `.env`. */
+  /** Variables for interpolation: the shell's over `--compose-env-file` / `.env`. */
   readonly variables: Variables;
   /** Where the linted file is (its display name may be relative to elsewhere): `extends.file` is read relative to it. */
   readonly origin?: string;

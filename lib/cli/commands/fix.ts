@@ -31,7 +31,9 @@ Options:
   -f, --format <stylish|json> report format (default: stylish)
   -c, --config <file>         configuration file (default: .oomguard.yaml found upward)
       --compose <file>        fix this file as a Compose file (repeatable)
-      --env-file <file>       variables for Compose interpolation (default: .env beside the file)
+      --compose-env-file <file>
+                              variables for Compose interpolation, like docker compose
+                              --env-file (default: .env beside the file)
       --color / --no-color    force colours on or off (default: on for a terminal)
   -h, --help                  this help
 
@@ -134,7 +136,7 @@ export async function run(argv: string[]): Promise<number> {
   const composeFiles = (values.compose as string[] | undefined) ?? [];
   const given = [...positionals, ...composeFiles];
   const { files, problems } = collectFiles(given.length > 0 ? given : ['.'], { ignore: config.ignore, root: config.root, cwd });
-  const compose = composeOptions(composeFiles, values['env-file'] as string | undefined, cwd);
+  const compose = composeOptions(composeFiles, values['compose-env-file'] as string | undefined, cwd);
   const outcomes: FileOutcome[] = problems.map((problem) => ({ name: problem.file, errors: [{ ...problem }], written: false }));
   // The diff (dry run) or the fixed standard input owns stdout; the report then goes to stderr.
   // With --format json the diffs go inside the JSON instead.

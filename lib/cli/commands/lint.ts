@@ -24,8 +24,9 @@ Options:
   -f, --format <stylish|json|sarif|github>  output format (default: stylish)
   -c, --config <file>                       configuration file (default: .oomguard.yaml found upward)
       --compose <file>                      lint this file as a Compose file (repeatable)
-      --env-file <file>                     variables for Compose interpolation (default: .env beside
-                                            each Compose file; the shell's variables win)
+      --compose-env-file <file>             variables for Compose interpolation, like docker compose
+                                            --env-file (default: the .env beside each Compose file;
+                                            the shell's variables win)
       --max-warnings <n>                    exit 1 when there are more than n warnings
       --color / --no-color                  force colours on or off (default: on for a terminal)
   -h, --help                                this help
@@ -53,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   const composeFiles = (values.compose as string[] | undefined) ?? [];
   const given = [...positionals, ...composeFiles];
   const { files, problems } = collectFiles(given.length > 0 ? given : ['.'], { ignore: config.ignore, root: config.root, cwd });
-  const compose = composeOptions(composeFiles, values['env-file'] as string | undefined, cwd);
+  const compose = composeOptions(composeFiles, values['compose-env-file'] as string | undefined, cwd);
 
   const color = useColor(values, process.stdout);
   // Output goes into one reused 64 KiB byte buffer (a Linux pipe's default capacity, pipe(7)), flushed
