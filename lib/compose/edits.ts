@@ -90,7 +90,12 @@ function translateEdit(edit: Edit, scope: ServiceScope): Edit[] | undefined {
     const environment = scope.fields.environment;
     if (!environment) return [{ op: 'set', path: [...scope.base, 'environment', edit.name], value: edit.value }];
     if (environment.origin !== 'own') return undefined;
-    if (environment.list) return [{ op: 'append', path: environment.path, value: `${edit.name}=${edit.value}` }];
+    // One past the list's last item: the fixer appends there.
+    if (environment.list) {
+      const list = valueAt(scope.raw, environment.path);
+      if (!Array.isArray(list)) return undefined;
+      return [{ op: 'set', path: [...environment.path, list.length], value: `${edit.name}=${edit.value}` }];
+    }
     return [{ op: 'set', path: [...environment.path, edit.name], value: edit.value }];
   }
   return [edit];

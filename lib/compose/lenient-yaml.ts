@@ -63,5 +63,7 @@ export function parseLenient(text: string): ParsedFile {
       },
     });
   }
-  return { ok: true, documents };
+  // Built before it is returned: the manifests reader's result may carry more fields (none to report here).
+  const result = { ok: true as const, documents, problems: [] as never[] };
+  return result;
 }

@@ -95,9 +95,6 @@ function applyToValue(root: Value, edit: Edit): Value {
   if (edit.op === 'set') {
     const parent = descend(root, edit.path.slice(0, -1), true) as Record<string | number, unknown> | undefined;
     if (parent) parent[edit.path[edit.path.length - 1]] = edit.value;
-  } else if (edit.op === 'append') {
-    const list = descend(root, edit.path, false);
-    if (Array.isArray(list)) list.push(edit.value);
   } else {
     const container = descend(root, edit.container, false) as Record<string, unknown> | undefined;
     if (container) {

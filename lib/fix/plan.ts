@@ -275,6 +275,14 @@ function appendToSeq(text: string, seq: YAMLSeq, entries: readonly { name: strin
   return { start: at, end: at, text: prefix + renderEnvItems(entries, dashColumn, keyColumn) };
 }
 
+/** The list a `set` at one past its last index appends to (Compose's list-form `environment`), if that is what `path` names. */
+function appendTarget(document: Document, path: JsonPath, layout: Layout): YAMLSeq | undefined {
+  const index = path[path.length - 1];
+  if (typeof index !== 'number' || path.length === 0) return undefined;
+  const parent = walk(document, path.slice(0, -1), layout);
+  return parent.kind === 'collection' && isSeq(parent.node) && index === parent.node.items.length ? parent.node : undefined;
+}
+
 /** One scalar item at the end of an existing list, aligned with its items (block) or after the last one (flow). */
 function appendScalar(text: string, seq: YAMLSeq, value: string, where: string): Splice {
   const last = seq.items[seq.items.length - 1] as Node | undefined;
@@ -331,14 +339,16 @@ export function planEdits(text: string, document: Document, edits: readonly Edit
     };
     for (const edit of edits) {
       if (edit.op === 'set') {
+        const end = appendTarget(document, edit.path, layout);
+        if (end) {
+          if (typeof edit.value !== 'string') throw new PlanError(`${describe(edit.path)}: only a string can be appended`);
+          splices.push(appendScalar(text, end, edit.value, describe(edit.path.slice(0, -1))));
+          continue;
+        }
         const step = walk(document, edit.path, layout);
         if (step.kind === 'scalar') splices.push(replaceScalar(text, step.node, edit.value, step.inFlow, describe(edit.path)));
         else if (step.kind === 'missing') addToTree(treeFor(step.map), step.keys, { scalar: edit.value }, describe(edit.path));
         else throw new PlanError(`${describe(edit.path)} is a mapping or list, not a value`);
-      } else if (edit.op === 'append') {
-        const step = walk(document, edit.path, layout);
-        if (step.kind !== 'collection' || !isSeq(step.node)) throw new PlanError(`${describe(edit.path)} is not a list`);
-        splices.push(appendScalar(text, step.node, edit.value, describe(edit.path)));
       } else {
         const step = walk(document, edit.container, layout);
         if (step.kind !== 'collection' || !isMap(step.node)) throw new PlanError(`${describe(edit.container)} is not a container mapping`);

@@ -40,12 +40,10 @@ export interface RuleMeta {
 
 /** One edit to a parsed document. Fixes are data so the fixer can apply them preserving formatting. */
 export type Edit =
-  /** Set the value at `path`, creating missing mappings on the way. */
+  /** Set the value at `path`, creating missing mappings on the way; an index one past a list's end appends to it. */
   | { readonly op: 'set'; readonly path: JsonPath; readonly value: string | number }
   /** Append `{name, value}` to the container's `env` list (created when missing). */
-  | { readonly op: 'addEnv'; readonly container: JsonPath; readonly name: string; readonly value: string }
-  /** Append a scalar to the existing list at `path` (Compose's list-form `environment`: `NAME=value`). */
-  | { readonly op: 'append'; readonly path: JsonPath; readonly value: string };
+  | { readonly op: 'addEnv'; readonly container: JsonPath; readonly name: string; readonly value: string };
 
 export interface Fix {
   /** What the fix does, for `fix --dry-run` and reports. */

@@ -125,6 +125,7 @@ function printCompose(values: Record<string, string | boolean | undefined>, name
   if (form !== 'mem_limit' && form !== 'deploy') throw new UsageError(`--compose-form "${String(form)}" is not mem_limit or deploy`);
   const config = loadConfig(process.cwd(), values.config as string | undefined);
   const { buildComposeService } = require('../../compose/generate') as typeof import('../../compose/generate');
+  const { isLegacyJvmImage: legacyImage } = require('../../runtimes/jvm') as typeof import('../../runtimes/jvm');
   const image = values.image as string;
   const service = buildComposeService({
     name,
@@ -133,7 +134,7 @@ function printCompose(values: Record<string, string | boolean | undefined>, name
     peakBytes: peak.bytes,
     port,
     sizing: config.sizing,
-    legacyJvm: runtime === 'jvm' && isLegacyJvmImage(image),
+    legacyJvm: runtime === 'jvm' && legacyImage(image),
     form,
     ...(typeof values['liveness-path'] === 'string' ? { healthPath: values['liveness-path'] } : {}),
     ...(typeof values['health-cmd'] === 'string' ? { healthCommand: values['health-cmd'] } : {}),
