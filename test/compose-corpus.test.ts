@@ -15,6 +15,7 @@ import * as assert from 'uvu/assert';
 import { lintEither } from '../lib/cli/compose-files';
 import { createLinter } from '../lib/engine/linter';
 import { fixText } from '../lib/fix';
+import { parseLenient } from '../lib/compose/lenient-yaml';
 import { parseManifests } from '../lib/manifests/documents';
 import { composeSchemaErrors } from './helpers/compose-schema';
 import { haveCapability, haveTool } from './helpers/tools';
@@ -57,6 +58,25 @@ if (present) {
     }
     // NOTES.md: 213 service entries, overlay entries counted separately.
     assert.is(services, 213);
+  });
+
+  test('the lenient YAML reader places every path of every corpus file on the line the manifests reader does', () => {
+    let compared = 0;
+    for (const path of files) {
+      const text = readFileSync(path, 'utf8');
+      const strict = parseManifests(text);
+      const lenient = parseLenient(text);
+      if (!strict.ok) continue;
+      assert.ok(lenient.ok, relative(CORPUS, path));
+      const visit = (value: unknown, at: (string | number)[]) => {
+        assert.is(lenient.documents[0].lineOf(at), strict.documents[0].lineOf(at), `${relative(CORPUS, path)}: ${at.join('.')}`);
+        compared++;
+        if (Array.isArray(value)) value.forEach((item, index) => visit(item, [...at, index]));
+        else if (value && typeof value === 'object') for (const key of Object.keys(value)) visit((value as Record<string, unknown>)[key], [...at, key]);
+      };
+      visit(strict.documents[0].value, []);
+    }
+    assert.ok(compared > 5000, `${compared} paths compared`);
   });
 
   test('pinned findings: the memory settings NOTES.md records, on their lines', () => {

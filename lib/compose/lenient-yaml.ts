@@ -51,12 +51,14 @@ export function parseLenient(text: string): ParsedFile {
           if (isMap(node)) {
             const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
             if (!pair) break;
+            // The key's line, as the manifests reader places a mapping entry.
             line = lineAt(pair.key as Node, line);
             node = pair.value;
-            if (node && (node as Node).range) line = lineAt(node as Node, line);
           } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
             node = node.items[segment];
             line = lineAt(node as Node, line);
+            // A block scalar item (`- |`) is placed on its first content line, as the manifests reader does.
+            if (isScalar(node) && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED')) line++;
           } else break;
         }
         return line;
