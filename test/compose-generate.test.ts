@@ -13,6 +13,8 @@ import * as assert from 'uvu/assert';
 import { createServer } from 'node:http';
 import { healthcheckTest } from '../lib/compose/generate';
 import { RUNTIME_IDS } from '../lib/runtimes';
+import { parseQuantity } from '../lib/core/quantity';
+import { formatDockerBytes } from '../lib/compose/units';
 import { composeSchemaErrors } from './helpers/compose-schema';
 import { haveTool } from './helpers/tools';
 
@@ -34,11 +36,27 @@ function generate(extra: string[]) {
 
 type Service = Record<string, any>;
 
+/** The Deployment `oomguard generate` prints for the same input: Compose must carry its limit and env. */
+function deploymentContainer(extra: string[]): Service {
+  const result = run(['generate', '--name', 'api', '--image', 'registry.example/api:1.2', '--peak-rss', '400Mi', ...extra]);
+  assert.is(result.status, 0, result.stderr);
+  return (load(result.stdout) as Service).spec.template.spec.containers[0];
+}
+
+function dockerUnits(quantity: string): string {
+  const parsed = parseQuantity(quantity);
+  assert.ok(parsed.ok);
+  return formatDockerBytes(parsed.bytes);
+}
+
 test('node: limit = reservation = memswap_limit in Docker units, the heap flag, a healthcheck, labels', () => {
   const service = (load(generate(['--runtime', 'node', '--port', '3000'])) as { services: Record<string, Service> }).services.api;
-  // peak 400Mi × 1.5 + 100Mi Node.js overhead = 700Mi; V8 ceiling = limit - overhead.
-  assert.equal([service.mem_limit, service.mem_reservation, service.memswap_limit], ['700m', '700m', '700m']);
-  assert.equal(service.environment, { NODE_OPTIONS: '--max-old-space-size=600' });
+  // The one formula, as the Deployment has it (lib/sizing's own tests pin the numbers), in Docker units.
+  const container = deploymentContainer(['--runtime', 'node', '--port', '3000']);
+  const limit = dockerUnits(container.resources.limits.memory);
+  assert.equal([service.mem_limit, service.mem_reservation, service.memswap_limit], [limit, limit, limit]);
+  assert.equal(service.environment, Object.fromEntries(container.env.map((variable: Service) => [variable.name, variable.value])));
+  assert.match(service.environment.NODE_OPTIONS, /^--max-old-space-size=\d+$/);
   assert.equal(service.healthcheck.test.slice(0, 3), ['CMD', 'node', '-e']);
   assert.match(service.healthcheck.test[3], /http:\/\/localhost:3000\/livez/);
   assert.equal([service.healthcheck.interval, service.healthcheck.timeout, service.healthcheck.retries, service.healthcheck.start_period], ['10s', '3s', 3, '10s']);
@@ -47,9 +65,10 @@ test('node: limit = reservation = memswap_limit in Docker units, the heap flag, 
 
 test('jvm: the deploy form on request, a 300 s start period, MaxRAMPercentage', () => {
   const service = (load(generate(['--runtime', 'jvm', '--compose-form', 'deploy'])) as { services: Record<string, Service> }).services.api;
-  assert.equal(service.deploy, { resources: { limits: { memory: '1000m' }, reservations: { memory: '1000m' } } });
+  const limit = dockerUnits(deploymentContainer(['--runtime', 'jvm']).resources.limits.memory);
+  assert.equal(service.deploy, { resources: { limits: { memory: limit }, reservations: { memory: limit } } });
   assert.is(service.mem_limit, undefined);
-  assert.is(service.memswap_limit, '1000m');
+  assert.is(service.memswap_limit, limit);
   assert.match(service.environment.JAVA_TOOL_OPTIONS, /-XX:MaxRAMPercentage=/);
   assert.is(service.healthcheck.start_period, '300s');
 });

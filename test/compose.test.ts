@@ -18,8 +18,30 @@ import { formatDockerBytes, parseDockerBytes } from '../lib/compose/units';
 import { lintEither } from '../lib/cli/compose-files';
 import { createLinter } from '../lib/engine/linter';
 import { fixText } from '../lib/fix';
+import { lintText } from '../lib/engine/lint-text';
+import { parseQuantity } from '../lib/core/quantity';
 
 const ROOT = join(__dirname, '..');
+
+/**
+ * The same container as a Kubernetes Deployment, linted: Compose must give the same numbers, so
+ * the sizing model (lib/sizing, lib/runtimes) is asserted once, by its own tests, not again here.
+ */
+function kubernetes(container: Record<string, unknown>, annotations: Record<string, string> = {}) {
+  const deployment = {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: String(container.name), annotations },
+    spec: { selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [container] } } },
+  };
+  const text = JSON.stringify(deployment, null, 2);
+  return { lint: lintText(text, 'k8s.json', linter), fixed: JSON.parse(fixText(text, 'k8s.json', linter).output).spec.template.spec.containers[0] };
+}
+
+/** A Kubernetes memory quantity (`700Mi`, `1Gi`) in Docker units (`700m`, `1g`). */
+function docker(quantity: string): string {
+  const parsed = parseQuantity(quantity);
+  assert.ok(parsed.ok, quantity);
+  return formatDockerBytes(parsed.bytes);
+}
 const CLI = join(ROOT, 'bin', 'oomguard.js');
 const SHOP = join(ROOT, 'test', 'fixtures', 'compose', 'shop');
 const linter = createLinter();
@@ -113,7 +135,9 @@ test('the same rules over Compose services: exact rule ids and lines', () => {
     '54 invalid-memory-quantity reports', // $${...} is a literal, not a size
   ]);
   const byRule = (id: string) => report.findings.filter((finding) => finding.ruleId === id);
-  assert.is(byRule('node-heap-unset')[0].message, 'container "web" runs Node.js with no --max-old-space-size: set NODE_OPTIONS="--max-old-space-size=924" (limit 1Gi - 100Mi Node.js overhead)');
+  // The message a Kubernetes container with the same limit and command gets, word for word.
+  const same = kubernetes({ name: 'web', image: 'node:20-alpine', args: ['node server.js'], resources: { limits: { memory: '1Gi' } } }).lint;
+  assert.is(byRule('node-heap-unset')[0].message, same.findings.find((finding) => finding.ruleId === 'node-heap-unset')!.message);
   assert.is(byRule('invalid-memory-quantity')[0].message.startsWith('container "gateway" deploy.resources.limits.memory "512Mi" has the unit "Mi"'), true);
   assert.equal(report.findings.find((finding) => finding.ruleId === 'jvm-heap-exceeds-limit')!.resource, { apiVersion: 'compose', kind: 'service', name: 'worker' });
   // No Kubernetes probe rule runs on Compose.
@@ -192,17 +216,19 @@ test('labels are annotations: peak-rss in Docker units sizes the fix; suppressio
   assert.equal(report.findings.map((finding) => `${finding.line} ${finding.ruleId}`), [
     '2 memory-limit-missing', '2 node-heap-unset', '2 healthcheck-missing', '7 invalid-annotation',
   ]);
-  assert.match(report.findings[0].message, /set it and the request to 700Mi \(peak 400Mi/);
+  // What Kubernetes writes for the same container and peak, in Docker units and Compose's fields.
+  const same = kubernetes({ name: 'api', image: 'node:20', command: ['node', 'server.js'] }, { 'oomguard.io/peak-rss': '400Mi' });
+  assert.is(report.findings[0].message, same.lint.findings.find((finding) => finding.ruleId === 'memory-limit-missing')!.message);
+  const limit = docker(same.fixed.resources.limits.memory);
+  const nodeOptions = same.fixed.env.find((variable: { name: string }) => variable.name === 'NODE_OPTIONS').value;
   const fixed = fixText(text, 'compose.yaml', linter, { lint: lintComposeText });
-  assert.is(fixed.output, text.replace('    labels:', [
-    '    labels:',
-  ].join('\n')).replace('      ignore.oomguard.io/healthcheck-missing: ""\n', [
+  assert.is(fixed.output, text.replace('      ignore.oomguard.io/healthcheck-missing: ""\n', [
     '      ignore.oomguard.io/healthcheck-missing: ""',
-    '    mem_limit: 700m',
-    '    mem_reservation: 700m',
+    `    mem_limit: ${limit}`,
+    `    mem_reservation: ${limit}`,
     '    environment:',
-    '      NODE_OPTIONS: --max-old-space-size=600',
-    '    memswap_limit: 700m',
+    `      NODE_OPTIONS: ${nodeOptions}`,
+    `    memswap_limit: ${limit}`,
     '',
   ].join('\n')));
   assert.is(fixText(fixed.output, 'compose.yaml', linter, { lint: lintComposeText }).changed, false);
@@ -215,11 +241,15 @@ test('fix keeps the file\'s own form and every other byte; the second run is a n
   assert.ok(report.findings.length > 0);
   const lint = (source: string, name: string, withLinter: typeof linter) => lintEither(source, file, name, withLinter, { environment: {} }).report;
   const result = fixText(text, 'compose.yaml', linter, { lint });
+  // The values the lint messages announced (their numbers are the sizing model's, tested elsewhere).
+  const said = (id: string, pattern: RegExp) => pattern.exec(report.findings.find((finding) => finding.ruleId === id)!.message)![1];
+  const nodeOptions = said('node-heap-unset', /set NODE_OPTIONS="([^"]+)"/);
+  const xmx = said('jvm-heap-exceeds-limit', /= (\d+)Mi$/);
   const expected = text
     .replace('    mem_reservation: 512m\n', '    mem_reservation: 1g\n')
-    .replace('      - PORT=${WEB_PORT:-3000}\n', '      - PORT=${WEB_PORT:-3000}\n      - NODE_OPTIONS=--max-old-space-size=924\n')
+    .replace('      - PORT=${WEB_PORT:-3000}\n', `      - PORT=\${WEB_PORT:-3000}\n      - NODE_OPTIONS=${nodeOptions}\n`)
     .replace('      test: ["CMD", "node", "check.js"]\n', '      test: ["CMD", "node", "check.js"]\n    memswap_limit: ${WEB_MEMORY}\n')
-    .replace('"-Xmx900m"', '"-Xmx624m"');
+    .replace('"-Xmx900m"', `"-Xmx${xmx}m"`);
   assert.is(result.output, expected);
   assert.equal(result.applied.map((applied) => `${applied.line} ${applied.ruleId}`), [
     '13 memory-request-not-equal-limit', '18 node-heap-unset', '27 memory-swap-allowed', '46 jvm-heap-exceeds-limit',
@@ -231,12 +261,12 @@ test('fix keeps the file\'s own form and every other byte; the second run is a n
 
 test('fix writes Docker units in the form used: mem_limit stays mem_limit, deploy stays deploy', () => {
   const service = (lines: string[]) => ['services:', '  api:', '    image: node:20', '    command: node a.js', ...lines, '    labels: {oomguard.io/peak-rss: 1g}', '    healthcheck: {test: [CMD, "true"]}', ''].join('\n');
+  const size = docker(kubernetes({ name: 'api', image: 'node:20', command: ['node', 'a.js'], resources: { limits: { memory: '256Mi' } } }, { 'oomguard.io/peak-rss': '1Gi' }).fixed.resources.limits.memory);
   const short = fixText(service(['    mem_limit: 256m']), 'compose.yaml', linter, { lint: lintComposeText });
-  assert.match(short.output, /    mem_limit: 1636m\n/);
-  assert.match(short.output, /    mem_reservation: 1636m\n/);
+  assert.ok(short.output.includes(`    mem_limit: ${size}\n`) && short.output.includes(`    mem_reservation: ${size}\n`), short.output);
   assert.not.match(short.output, /deploy/);
   const deploy = fixText(service(['    deploy:', '      resources:', '        limits:', '          memory: 256M']), 'compose.yaml', linter, { lint: lintComposeText });
-  assert.match(deploy.output, /        limits:\n          memory: 1636m\n        reservations:\n          memory: 1636m\n/);
+  assert.ok(deploy.output.includes(`        limits:\n          memory: ${size}\n        reservations:\n          memory: ${size}\n`), deploy.output);
   assert.not.match(deploy.output, /mem_limit/);
 });
 
