@@ -68,13 +68,15 @@ if (present) {
       const lenient = parseLenient(text);
       if (!strict.ok) continue;
       assert.ok(lenient.ok, relative(CORPUS, path));
+      // The paths as written (the lenient reader keeps `<<` keys): what a merge brings in is placed
+      // by each reader its own way, so the walk stops at a mapping with a merge key.
       const visit = (value: unknown, at: (string | number)[]) => {
         assert.is(lenient.documents[0].lineOf(at), strict.documents[0].lineOf(at), `${relative(CORPUS, path)}: ${at.join('.')}`);
         compared++;
         if (Array.isArray(value)) value.forEach((item, index) => visit(item, [...at, index]));
-        else if (value && typeof value === 'object') for (const key of Object.keys(value)) visit((value as Record<string, unknown>)[key], [...at, key]);
+        else if (value && typeof value === 'object' && !('<<' in value)) for (const key of Object.keys(value)) visit((value as Record<string, unknown>)[key], [...at, key]);
       };
-      visit(strict.documents[0].value, []);
+      visit(lenient.documents[0].value, []);
     }
     assert.ok(compared > 5000, `${compared} paths compared`);
   });
@@ -97,7 +99,7 @@ if (present) {
     // the lenient one with the same lines; fix leaves it alone.
     const otel = read(join(CORPUS, 'open-telemetry__opentelemetry-demo/compose.yaml')).report;
     assert.match(otel.notes[0].message, /^read with the lenient YAML reader/);
-    assert.ok(otel.findings.some((finding) => `${finding.line} ${finding.ruleId} ${finding.container}` === '32 jvm-heap-unset ad'));
+    assert.ok(otel.findings.some((finding) => `${finding.line} ${finding.ruleId} ${finding.container}` === '45 memory-swap-allowed ad'));
     assert.ok(otel.findings.some((finding) => `${finding.line} ${finding.ruleId} ${finding.container}` === '139 go-memlimit-exceeds-limit checkout'));
     assert.not.ok(otel.findings.some((finding) => finding.fix));
     // healthcheck disabled with test: ["NONE"] is respected (NOTES.md: 2 entries).
