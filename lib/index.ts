@@ -11,7 +11,7 @@ export { readNodeOptions, nodeFacts, youngGenerationBytes, type NodeFacts } from
 export { readGoMemLimit } from './runtimes/go';
 export { containerFacts, factsOfSpec, type ContainerFacts, type ContainerSpec } from './facts';
 export * from './sizing/formula';
-export { RULES, RULES_BY_ID } from './rules';
+export { KUBERNETES_RULES, RULES, RULES_BY_ID } from './rules';
 export type { Rule, RuleMeta, Report, Fix, Edit, Severity, SeveritySetting } from './rules';
 export { ANNOTATION } from './rules/types';
 export { annotationFor, runtimeOf, peakOf } from './engine/context';

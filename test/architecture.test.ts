@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 const LIB = join(__dirname, '..', 'lib');
-const PURE = ['core', 'runtimes', 'facts', 'sizing', 'rules', 'engine', 'manifests', 'generate'];
+const PURE = ['core', 'runtimes', 'facts', 'sizing', 'rules', 'engine', 'manifests', 'generate', 'compose'];
 const ADAPTERS = ['cli', 'cdk8s', 'pulumi', 'lab', 'fix', 'alerts', 'diagnose', 'prometheus', 'config', 'webhook'];
 
 function imports(file: string): string[] {

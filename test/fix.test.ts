@@ -11,6 +11,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLinter } from '../lib/engine/linter';
 import { fixText } from '../lib/fix';
+import { looksLikeCompose } from '../lib/compose/detect';
+import { lintComposeText } from '../lib/compose/lint';
+import { parseManifests } from '../lib/manifests/documents';
 import { RULES } from '../lib/rules';
 
 const ROOT = join(__dirname, '..');
@@ -18,7 +21,12 @@ const FIXTURES = join(ROOT, 'test', 'fixtures', 'rules');
 const CORPUS = join(ROOT, '..', 'shared', 'corpus');
 const linter = createLinter();
 
-const fix = (text: string, file = 'test.yaml') => fixText(text, file, linter);
+const isCompose = (text: string) => {
+  const parsed = parseManifests(text);
+  return parsed.ok && parsed.documents.some((document) => looksLikeCompose(document.value));
+};
+/** Compose fixtures are fixed through the Compose adapter, as `oomguard fix` does. */
+const fix = (text: string, file = 'test.yaml') => fixText(text, file, linter, isCompose(text) ? { lint: lintComposeText } : {});
 
 test('every fixable rule has a fail*.fixed.yaml fixture, and fix produces it exactly', () => {
   for (const rule of RULES.filter((candidate) => candidate.meta.fixable)) {

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RULES, buildDeployment, MIB } from '../lib';
+import { KUBERNETES_RULES, buildDeployment, MIB } from '../lib';
 import { jvmContainer } from './helpers/containers';
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
@@ -165,7 +165,7 @@ pack('GetAnalyzerInfo: name, version, one resource policy per rule id with its e
   assert.ok(info.getSupportsconfig());
   const listed = info.getPoliciesList().map((p: any) => [p.getName(), LEVEL_NAME[p.getEnforcementlevel()], p.getPolicyType()]);
   const expectedLevel = { error: 'mandatory', warning: 'advisory', info: 'advisory', off: 'disabled' } as const;
-  assert.equal(listed, RULES.map((rule) => [rule.meta.id, expectedLevel[rule.meta.defaultSeverity], messages.PolicyType.POLICY_TYPE_RESOURCE]));
+  assert.equal(listed, KUBERNETES_RULES.map((rule) => [rule.meta.id, expectedLevel[rule.meta.defaultSeverity], messages.PolicyType.POLICY_TYPE_RESOURCE]));
   const schema = info.getPoliciesList()[0].getConfigschema().getProperties().toJavaScript();
   assert.is(schema.factor.default, 1.5);
   // The JVM's default is the measured model, not a number: no schema default for it.

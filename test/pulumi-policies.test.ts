@@ -10,7 +10,7 @@ import type { ResourceValidationArgs, ResourceValidationPolicy } from '@pulumi/p
 import * as pulumi from '@pulumi/pulumi';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MIB, RULES, buildDeployment } from '../lib';
+import { KUBERNETES_RULES, MIB, buildDeployment } from '../lib';
 import { SIZING_CONFIG_SCHEMA, defaultConfig, sizingFromConfig } from '../policies/pulumi/config';
 import { ENFORCEMENT, policies } from '../policies/pulumi/policies';
 import { POD_BEARING_TYPES, manifestOf } from '../policies/pulumi/resources';
@@ -100,8 +100,8 @@ function deployment(container: ContainerInput, extra: Partial<k8s.types.input.co
 }
 
 test('one policy per rule id, in registry order, enforcement from severity, the sizing config schema on each', () => {
-  assert.equal(policies.map((each) => each.name), RULES.map((rule) => rule.meta.id));
-  for (const rule of RULES) {
+  assert.equal(policies.map((each) => each.name), KUBERNETES_RULES.map((rule) => rule.meta.id));
+  for (const rule of KUBERNETES_RULES) {
     const each = policy(rule.meta.id);
     assert.is(each.description, rule.meta.summary);
     assert.is(each.remediationSteps, rule.meta.remediation);

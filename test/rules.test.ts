@@ -8,8 +8,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createLinter } from '../lib/engine/linter';
+import { createLinter, type Linter } from '../lib/engine/linter';
 import { lintText } from '../lib/engine/lint-text';
+import { looksLikeCompose } from '../lib/compose/detect';
+import { lintComposeText, readServices } from '../lib/compose/lint';
 import { parseManifests } from '../lib/manifests/documents';
 import { RULES, RULES_BY_ID } from '../lib/rules';
 
@@ -21,6 +23,23 @@ function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/** A fixture that is a Compose file goes through the Compose adapter, like `oomguard lint` sends it. */
+function isComposeFixture(text: string): boolean {
+  const parsed = parseManifests(text);
+  return parsed.ok && parsed.documents.some((document) => looksLikeCompose(document.value));
+}
+
+function lintFixture(text: string, name: string, linter: Linter) {
+  return isComposeFixture(text) ? lintComposeText(text, name, linter) : lintText(text, name, linter);
+}
+
+/** Compose labels are the annotations of a service: add one to every service. */
+function withLabel(document: unknown, key: string, value: string): Record<string, unknown> {
+  const copy = structuredClone(document) as { services: Record<string, { labels?: Record<string, string> }> };
+  for (const service of Object.values(copy.services)) service.labels = { ...service.labels, [key]: value };
+  return copy;
 }
 
 /** The rule under test at error severity, opt-in rules enabled only in their own folder. */
@@ -63,7 +82,7 @@ for (const rule of RULES) {
 
   for (const name of passing) {
     test(`${id}: ${name} raises nothing`, () => {
-      const report = lintText(readFileSync(join(folder, name), 'utf8'), name, linterFor(id));
+      const report = lintFixture(readFileSync(join(folder, name), 'utf8'), name, linterFor(id));
       assert.equal(report.errors, []);
       assert.equal(report.findings.filter((finding) => finding.ruleId === id).map((finding) => finding.message), []);
       assert.ok(report.workloads > 0, 'the fixture holds a workload');
@@ -77,7 +96,7 @@ for (const rule of RULES) {
       const expected = JSON.parse(readFileSync(join(folder, name.replace(/\.yaml$/, '.expected.json')), 'utf8'))
         .map(({ defaultSeverity: _, ...finding }: { defaultSeverity?: string }) => finding);
       assert.ok(expected.length > 0, 'a failing fixture expects findings');
-      const report = lintText(readFileSync(join(folder, name), 'utf8'), name, linterFor(id));
+      const report = lintFixture(readFileSync(join(folder, name), 'utf8'), name, linterFor(id));
       const actual = report.findings.filter((finding) => finding.ruleId === id)
         .map((finding) => ({ line: finding.line, container: finding.container ?? null, message: finding.message }));
       assert.equal(actual, expected);
@@ -88,6 +107,18 @@ for (const rule of RULES) {
       const parsed = parseManifests(readFileSync(join(folder, name), 'utf8'));
       assert.ok(parsed.ok);
       const linter = linterFor(id);
+      if (isComposeFixture(readFileSync(join(folder, name), 'utf8'))) {
+        // The Compose model is built from a copy; freeze the workloads the rules receive.
+        for (const document of parsed.documents) {
+          for (const { built } of readServices(document.value as never, name).services) {
+            const before = JSON.stringify(built.workload, (key, value) => (value instanceof Map ? [...value] : value));
+            deepFreeze(built.workload);
+            linter.lintWorkload(built.workload);
+            assert.is(JSON.stringify(built.workload, (key, value) => (value instanceof Map ? [...value] : value)), before);
+          }
+        }
+        return;
+      }
       for (const document of parsed.documents) {
         const before = JSON.stringify(document.value);
         deepFreeze(document.value);
@@ -103,6 +134,14 @@ for (const rule of RULES) {
     const parsed = parseManifests(text);
     assert.ok(parsed.ok);
     const linter = linterFor(id);
+    if (isComposeFixture(text)) {
+      for (const document of parsed.documents) {
+        const labelled = withLabel(document.value, `ignore.oomguard.io/${id}`, 'accepted until the Q3 migration');
+        const remaining = readServices(labelled as never, name).services.flatMap(({ built }) => linter.lintWorkload(built.workload)).filter((finding) => finding.ruleId === id);
+        assert.equal(remaining, []);
+      }
+      return;
+    }
     for (const document of parsed.documents) {
       const object = structuredClone(document.value) as { metadata: { annotations?: Record<string, string> } };
       object.metadata.annotations = { ...object.metadata.annotations, [`ignore.oomguard.io/${id}`]: 'accepted until the Q3 migration' };

@@ -6,14 +6,16 @@
  * by allocation and the workers' collectors compete; so there are none.
  */
 import type { Linter } from '../engine/linter';
-import { lintText, type FileReport, type InputError } from '../engine/lint-text';
+import type { FileReport, InputError } from '../engine/lint-text';
+import { lintEither, type ComposeOptions } from './compose-files';
 import { readManifest } from './files';
 
 export type FileOutcome = { readonly report: FileReport } | { readonly unreadable: InputError };
 
-export function lintFile(file: string, name: string, linter: Linter): FileOutcome {
+export function lintFile(file: string, name: string, linter: Linter, compose: ComposeOptions = {}): FileOutcome {
   const read = readManifest(file);
   if (!read.ok) return { unreadable: { file: name, message: read.message, ...(read.line ? { line: read.line } : {}) } };
-  return { report: lintText(read.text, name, linter) };
+  // Compose files (by name, --compose, or shape) go through the Compose adapter, the rest as manifests.
+  return { report: lintEither(read.text, file, name, linter, compose).report };
 }
 

@@ -58,6 +58,10 @@ export const MANIFEST_COMMAND_OPTIONS = {
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  compose: { type: 'string', multiple: true },
+  // Not `--env-file` (docker compose's name): Node.js 20 takes `--env-file` anywhere on its command
+  // line, even after the script, and exits 9 when the file is missing (seen with 20.20.2).
+  'compose-env-file': { type: 'string' },
 } as const;
 
 /** `--color` / `--no-color` when given, else colour on a terminal unless NO_COLOR is set (no-color.org). */

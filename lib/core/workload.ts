@@ -31,6 +31,9 @@ export type ContainerRole = 'app' | 'init' | 'sidecar' | 'ephemeral';
 /** `service` runs until stopped (Deployment, StatefulSet, ...); `batch` runs to completion (Job, CronJob). */
 export type WorkloadClass = 'service' | 'batch';
 
+/** Where a workload is declared: a Kubernetes object, or a Docker Compose service (lib/compose). */
+export type Platform = 'kubernetes' | 'compose';
+
 export interface EnvVar {
   readonly name: string;
   /** The literal value; undefined when the variable comes from `valueFrom`. */
@@ -83,6 +86,8 @@ export interface Container {
   readonly env: readonly EnvVar[];
   readonly limits: { readonly memory?: QuantityField; readonly cpu?: QuantityField };
   readonly requests: { readonly memory?: QuantityField; readonly cpu?: QuantityField };
+  /** Compose `memswap_limit` (memory plus swap, Docker units); `bytes` is Infinity for `-1` (unlimited swap). */
+  readonly memorySwap?: QuantityField;
   readonly liveness?: ProbeField;
   readonly readiness?: ProbeField;
   readonly startup?: ProbeField;
@@ -90,6 +95,8 @@ export interface Container {
   readonly volumeMounts?: readonly VolumeMount[];
   /** The container object as parsed, read-only. */
   readonly raw: Readonly<Record<string, unknown>>;
+  /** How the platform names the memory fields, for messages (Compose: `mem_limit`); Kubernetes' names when absent. */
+  readonly fieldNames?: { readonly memoryLimit: string; readonly memoryRequest: string };
 }
 
 export interface Annotation {
@@ -116,6 +123,8 @@ export interface Workload {
   readonly containers: readonly Container[];
   /** The pod template's `volumes` (empty when none). */
   readonly volumes?: readonly Volume[];
+  /** Undefined for Kubernetes objects. */
+  readonly platform?: Platform;
 }
 
 type Obj = Record<string, unknown>;

@@ -3,7 +3,7 @@
  * the model, and stamps rule id, severity and message. It applies scope (from rule metadata),
  * suppression annotations and configured severities; it knows nothing of files or lines.
  */
-import { extractWorkloads, type JsonPath, type ResourceRef, type Workload } from '../core/workload';
+import { extractWorkloads, type JsonPath, type Platform, type ResourceRef, type Workload } from '../core/workload';
 import { RULES } from '../rules';
 import { ANNOTATION, type Fix, type Report, type Rule, type Severity, type SeveritySetting } from '../rules/types';
 import { DEFAULT_SIZING, type SizingConfig } from '../sizing/formula';
@@ -92,20 +92,22 @@ export function createLinter(options: LinterOptions = {}): Linter {
   // Which rules apply depends only on the workload class, the container role and the runtime: the
   // lists are built once per combination seen, not filtered again for every container of a fleet.
   const forContainers = new Map<string, readonly Active[]>();
-  const rulesFor = (workloadClass: Workload['workloadClass'], role: string, runtime: string | undefined): readonly Active[] => {
-    const key = `${workloadClass}/${role}/${runtime ?? ''}`;
+  const onPlatform = (scope: Rule['meta']['scope'], platform: Platform) => !scope.platforms || scope.platforms.includes(platform);
+  const rulesFor = (workloadClass: Workload['workloadClass'], role: string, runtime: string | undefined, platform: Platform): readonly Active[] => {
+    const key = `${workloadClass}/${role}/${runtime ?? ''}/${platform}`;
     let list = forContainers.get(key);
     if (!list) {
       list = containerRules.filter(({ rule: { meta: { scope } } }) =>
-        scope.workloadClasses.includes(workloadClass) && (scope.roles as readonly string[]).includes(role) && (!scope.runtimes || (runtime !== undefined && (scope.runtimes as readonly string[]).includes(runtime))));
+        scope.workloadClasses.includes(workloadClass) && (scope.roles as readonly string[]).includes(role) && (!scope.runtimes || (runtime !== undefined && (scope.runtimes as readonly string[]).includes(runtime))) && onPlatform(scope, platform));
       forContainers.set(key, list);
     }
     return list;
   };
-  const forWorkloads = new Map<Workload['workloadClass'], readonly Active[]>();
-  const workloadRulesFor = (workloadClass: Workload['workloadClass']): readonly Active[] => {
-    let list = forWorkloads.get(workloadClass);
-    if (!list) forWorkloads.set(workloadClass, (list = workloadRules.filter(({ rule }) => rule.meta.scope.workloadClasses.includes(workloadClass))));
+  const forWorkloads = new Map<string, readonly Active[]>();
+  const workloadRulesFor = (workloadClass: Workload['workloadClass'], platform: Platform): readonly Active[] => {
+    const key = `${workloadClass}/${platform}`;
+    let list = forWorkloads.get(key);
+    if (!list) forWorkloads.set(key, (list = workloadRules.filter(({ rule }) => rule.meta.scope.workloadClasses.includes(workloadClass) && onPlatform(rule.meta.scope, platform))));
     return list;
   };
 
@@ -133,13 +135,14 @@ export function createLinter(options: LinterOptions = {}): Linter {
       if (report.fix) (finding as { fix?: Fix }).fix = report.fix;
       findings.push(finding);
     };
-    for (const { rule, severity } of workloadRulesFor(workload.workloadClass)) {
+    const platform = workload.platform ?? 'kubernetes';
+    for (const { rule, severity } of workloadRulesFor(workload.workloadClass, platform)) {
       if (suppressed !== undefined && suppressed.has(rule.meta.id)) continue;
       for (const report of rule.checkWorkload!({ workload, sizing, ruleIds })) push(rule, severity, report);
     }
     for (const container of workload.containers) {
       const context = containerContext(workload, container, sizing);
-      for (const { rule, severity } of rulesFor(workload.workloadClass, container.role, context.runtime?.runtime)) {
+      for (const { rule, severity } of rulesFor(workload.workloadClass, container.role, context.runtime?.runtime, platform)) {
         if (suppressed !== undefined && suppressed.has(rule.meta.id)) continue;
         for (const report of rule.checkContainer!(context)) push(rule, severity, report, container.name);
       }

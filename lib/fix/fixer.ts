@@ -7,7 +7,7 @@
  */
 import { parseAllDocuments, type Document } from 'yaml';
 import type { JsonPath } from '../core/workload';
-import { lintText, type InputError, type LocatedFinding, type Note } from '../engine/lint-text';
+import { lintText, type FileReport, type InputError, type LocatedFinding, type Note } from '../engine/lint-text';
 import type { Linter } from '../engine/linter';
 import { parseManifests } from '../manifests/documents';
 import { RULES_BY_ID } from '../rules';
@@ -53,6 +53,8 @@ export interface FixResult {
 
 export interface FixOptions {
   readonly maxPasses?: number;
+  /** How a text is linted: `lintText` for manifests; the Compose adapter passes its own (lib/compose). */
+  readonly lint?: (text: string, file: string, linter: Linter) => FileReport;
 }
 
 type Value = unknown;
@@ -127,9 +129,9 @@ function containerKey(finding: LocatedFinding): string {
   return JSON.stringify([finding.document, finding.resource, finding.container ?? null]);
 }
 
-/** Whether the finding's fix changes a memory limit or request. */
+/** Whether the finding's fix changes a memory limit or request (Compose: also `mem_limit`, `mem_reservation`). */
 function resizes(finding: LocatedFinding): boolean {
-  return (finding.fix?.edits ?? []).some((edit) => edit.op === 'set' && edit.path.includes('resources'));
+  return (finding.fix?.edits ?? []).some((edit) => edit.op === 'set' && (edit.path.includes('resources') || edit.path.includes('mem_limit') || edit.path.includes('mem_reservation')));
 }
 
 function editsKey(finding: LocatedFinding): string {
@@ -138,11 +140,12 @@ function editsKey(finding: LocatedFinding): string {
 
 export function fixText(text: string, file: string, linter: Linter, options: FixOptions = {}): FixResult {
   const maxPasses = options.maxPasses ?? MAX_FIX_PASSES;
+  const lint = options.lint ?? lintText;
   const applied: AppliedFix[] = [];
   const reasons = new Map<string, string>();
   let current = text;
   let passes = 0;
-  let report = lintText(current, file, linter);
+  let report = lint(current, file, linter);
   if (report.errors.length > 0) {
     return { file, input: text, output: text, changed: false, applied, unfixed: [], errors: report.errors, notes: report.notes, passes };
   }
@@ -222,7 +225,7 @@ export function fixText(text: string, file: string, linter: Linter, options: Fix
       });
     }
     current = next;
-    report = lintText(current, file, linter);
+    report = lint(current, file, linter);
     if (report.errors.length > 0) throw new Error(`oomguard fix: internal error: pass ${passes} produced text that does not parse (${report.errors[0].message})`);
   }
   const unfixed = report.findings.map((finding): UnfixedFinding => ({

@@ -275,6 +275,36 @@ function appendToSeq(text: string, seq: YAMLSeq, entries: readonly { name: strin
   return { start: at, end: at, text: prefix + renderEnvItems(entries, dashColumn, keyColumn) };
 }
 
+/** The list a `set` at one past its last index appends to (Compose's list-form `environment`), if that is what `path` names. */
+function appendTarget(document: Document, path: JsonPath, layout: Layout): YAMLSeq | undefined {
+  const index = path[path.length - 1];
+  if (typeof index !== 'number' || path.length === 0) return undefined;
+  const parent = walk(document, path.slice(0, -1), layout);
+  return parent.kind === 'collection' && isSeq(parent.node) && index === parent.node.items.length ? parent.node : undefined;
+}
+
+/** One scalar item at the end of an existing list, aligned with its items (block) or after the last one (flow). */
+function appendScalar(text: string, seq: YAMLSeq, value: string, where: string): Splice {
+  const last = seq.items[seq.items.length - 1] as Node | undefined;
+  if (!seq.range) throw new PlanError(`${where} has no source position`);
+  if (seq.flow) {
+    const json = jsonStyle(text, seq);
+    if (!last) {
+      if (text[seq.range[0]] !== '[') throw new PlanError(`cannot find the opening bracket of ${where}`);
+      return { start: seq.range[0] + 1, end: seq.range[0] + 1, text: flowScalar(value, json) };
+    }
+    if (!last.range) throw new PlanError(`an item of ${where} has no source position`);
+    return { start: last.range[1], end: last.range[1], text: `, ${flowScalar(value, json)}` };
+  }
+  const first = seq.items[0] as Node | undefined;
+  if (!first?.range) throw new PlanError(`${where} is empty`);
+  const dash = text.lastIndexOf('-', first.range[0]);
+  if (dash < lineStartOf(text, first.range[0])) throw new PlanError(`cannot find the dash of an item of ${where}`);
+  const gap = ' '.repeat(Math.max(1, columnOf(text, first.range[0]) - columnOf(text, dash) - 1));
+  const { at, prefix } = afterBlock(text, seq.range[1]);
+  return { start: at, end: at, text: `${prefix}${' '.repeat(columnOf(text, dash))}-${gap}${renderScalar(value, 'plain', false)}\n` };
+}
+
 function addToTree(tree: Tree, keys: readonly string[], leaf: Leaf, where: string): void {
   let node = tree;
   keys.forEach((key, index) => {
@@ -309,6 +339,12 @@ export function planEdits(text: string, document: Document, edits: readonly Edit
     };
     for (const edit of edits) {
       if (edit.op === 'set') {
+        const end = appendTarget(document, edit.path, layout);
+        if (end) {
+          if (typeof edit.value !== 'string') throw new PlanError(`${describe(edit.path)}: only a string can be appended`);
+          splices.push(appendScalar(text, end, edit.value, describe(edit.path.slice(0, -1))));
+          continue;
+        }
         const step = walk(document, edit.path, layout);
         if (step.kind === 'scalar') splices.push(replaceScalar(text, step.node, edit.value, step.inFlow, describe(edit.path)));
         else if (step.kind === 'missing') addToTree(treeFor(step.map), step.keys, { scalar: edit.value }, describe(edit.path));

@@ -10,7 +10,8 @@ export default defineRule({
     rationale:
       'A pod is Guaranteed only when every container\'s CPU and memory requests equal its limits; Guaranteed pods are the last evicted under node memory pressure and get the lowest oom_score_adj. Many teams deliberately leave CPU burstable, hence opt-in.',
     remediation: 'Set `resources.requests.cpu` equal to `resources.limits.cpu` (and a CPU limit where none is set).',
-    scope: ALL_RESOURCE_CONTAINERS,
+    // QoS classes are Kubernetes'; Compose has no counterpart.
+    scope: { ...ALL_RESOURCE_CONTAINERS, platforms: ['kubernetes'] },
     messages: {
       differs: 'container "{{container}}" requests {{request}} CPU but is limited to {{limit}}: not Guaranteed QoS',
       noLimit: 'container "{{container}}" has no CPU limit: not Guaranteed QoS',

@@ -7,6 +7,7 @@ import goMemlimitExceedsLimit from './go-memlimit-exceeds-limit';
 import goMemlimitInvalid from './go-memlimit-invalid';
 import goMemlimitUnset from './go-memlimit-unset';
 import heapOptionsUnresolved from './heap-options-unresolved';
+import healthcheckMissing from './healthcheck-missing';
 import invalidAnnotation from './invalid-annotation';
 import invalidMemoryQuantity from './invalid-memory-quantity';
 import jvmContainerSupportDisabled from './jvm-container-support-disabled';
@@ -18,6 +19,7 @@ import memoryLimitBelowPeak from './memory-limit-below-peak';
 import memoryLimitMissing from './memory-limit-missing';
 import memoryRequestNotEqualLimit from './memory-request-not-equal-limit';
 import memoryVolumeUnbounded from './memory-volume-unbounded';
+import memorySwapAllowed from './memory-swap-allowed';
 import nodeHeapExceedsLimit from './node-heap-exceeds-limit';
 import nodeHeapUnset from './node-heap-unset';
 import nodeOptionsInvalid from './node-options-invalid';
@@ -30,6 +32,7 @@ export const RULES: readonly Rule[] = [
   memoryLimitMissing,
   memoryRequestNotEqualLimit,
   memoryLimitBelowPeak,
+  memorySwapAllowed,
   invalidMemoryQuantity,
   memoryVolumeUnbounded,
   jvmContainerSupportDisabled,
@@ -47,9 +50,13 @@ export const RULES: readonly Rule[] = [
   readinessProbeMissing,
   startupProbeMissing,
   probesIdentical,
+  healthcheckMissing,
   cpuRequestNotEqualLimit,
   invalidAnnotation,
 ];
+
+/** The rules that can report on a Kubernetes object (not the Compose-only ones): what the Pulumi pack and cdk8s plugin offer. */
+export const KUBERNETES_RULES: readonly Rule[] = RULES.filter((rule) => !rule.meta.scope.platforms || rule.meta.scope.platforms.includes('kubernetes'));
 
 export const RULES_BY_ID: ReadonlyMap<string, Rule> = new Map(RULES.map((rule) => [rule.meta.id, rule]));
 

@@ -48,8 +48,8 @@ export default defineRule({
   },
   checkContainer({ container, workload }) {
     const reports: Report[] = [];
-    resourceReport(reports, container, 'resources.limits.memory', container.limits.memory);
-    resourceReport(reports, container, 'resources.requests.memory', container.requests.memory);
+    resourceReport(reports, container, container.fieldNames?.memoryLimit ?? 'resources.limits.memory', container.limits.memory);
+    resourceReport(reports, container, container.fieldNames?.memoryRequest ?? 'resources.requests.memory', container.requests.memory);
     const key = `${ANNOTATION.peak}.${container.name}`;
     const annotation = workload.annotations.get(key);
     const report = annotation && annotationReport(key, annotation);

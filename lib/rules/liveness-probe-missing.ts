@@ -1,4 +1,4 @@
-import { LONG_RUNNING } from './scopes';
+import { LONG_RUNNING_PODS } from './scopes';
 import { defineRule } from './types';
 
 export default defineRule({
@@ -9,7 +9,7 @@ export default defineRule({
     rationale:
       'A process that survives a near-OOM in a GC death spiral or a deadlock stays up and serves nothing; without a liveness probe the kubelet never restarts it.',
     remediation: 'Add a `livenessProbe` on a cheap endpoint that checks only the process itself (not its dependencies).',
-    scope: LONG_RUNNING,
+    scope: LONG_RUNNING_PODS,
     messages: { missing: 'container "{{container}}" has no liveness probe' },
     fixable: false,
   },

@@ -14,7 +14,7 @@ export default defineRule({
       'Measure the peak (`oomguard measure -- CMD`), declare it with `oomguard.io/peak-rss`, and set `resources.limits.memory` and `resources.requests.memory` to the recommended size (`oomguard fix` does this once the peak is declared).',
     scope: ALL_RESOURCE_CONTAINERS,
     messages: {
-      missing: 'container "{{container}}" has no memory limit: set resources.limits.memory and an equal request',
+      missing: 'container "{{container}}" has no memory limit: set {{field}} and an equal request',
       missingWithPeak: 'container "{{container}}" has no memory limit: set it and the request to {{recommended}} ({{explanation}})',
       zero: 'container "{{container}}" has limits.memory {{value}}, and 0 means no limit: set resources.limits.memory and an equal request',
       zeroWithPeak: 'container "{{container}}" has limits.memory {{value}}, and 0 means no limit: set it and the request to {{recommended}} ({{explanation}})',
@@ -28,7 +28,7 @@ export default defineRule({
     if (limit && !zero) return NONE;
     const value: Record<string, string> = zero ? { value: String(limit.raw) } : {};
     const path = zero ? limit.path : container.path;
-    if (!recommendation) return [{ messageId: zero ? 'zero' : 'missing', data: { container: container.name, ...value }, path }];
+    if (!recommendation) return [{ messageId: zero ? 'zero' : 'missing', data: { container: container.name, field: container.fieldNames?.memoryLimit ?? 'resources.limits.memory', ...value }, path }];
     return [{
       messageId: zero ? 'zeroWithPeak' : 'missingWithPeak',
       data: { container: container.name, ...value, recommended: describeBytes(recommendation.limitBytes), explanation: recommendation.explanation },

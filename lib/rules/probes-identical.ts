@@ -1,4 +1,4 @@
-import { LONG_RUNNING } from './scopes';
+import { LONG_RUNNING_PODS } from './scopes';
 import { NONE, defineRule } from './types';
 
 const HANDLERS = ['httpGet', 'tcpSocket', 'exec', 'grpc'] as const;
@@ -72,7 +72,7 @@ export default defineRule({
     rationale:
       'Readiness answers "can I take traffic now", liveness "am I beyond repair". The same check for both restarts containers that are only busy or waiting on a dependency, turning a load spike (often a memory peak) into a restart storm.',
     remediation: 'Point liveness at a check of the process alone and readiness at one that includes what serving needs.',
-    scope: LONG_RUNNING,
+    scope: LONG_RUNNING_PODS,
     messages: { identical: 'container "{{container}}" uses the same {{handler}} handler for liveness and readiness' },
     fixable: false,
   },

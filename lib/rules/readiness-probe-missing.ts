@@ -1,4 +1,4 @@
-import { LONG_RUNNING } from './scopes';
+import { LONG_RUNNING_PODS } from './scopes';
 import { defineRule } from './types';
 
 export default defineRule({
@@ -9,7 +9,7 @@ export default defineRule({
     rationale:
       'Without a readiness probe a restarted container (after a 137, for example) gets traffic before it can serve, and a JVM still warming up takes the full load, the moment its memory peaks.',
     remediation: 'Add a `readinessProbe` that reports whether the container can serve now.',
-    scope: LONG_RUNNING,
+    scope: LONG_RUNNING_PODS,
     messages: { missing: 'container "{{container}}" has no readiness probe' },
     fixable: false,
   },

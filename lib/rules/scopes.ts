@@ -7,6 +7,9 @@ export const ALL_RESOURCE_CONTAINERS: RuleScope = { workloadClasses: ['service',
 /** Long-running containers: app containers and native sidecars of services; not Jobs, CronJobs or init containers. */
 export const LONG_RUNNING: RuleScope = { workloadClasses: ['service'], roles: ['app', 'sidecar'] };
 
+/** LONG_RUNNING, for Kubernetes objects only: the probe rules (Compose has one healthcheck instead; see healthcheck-missing). */
+export const LONG_RUNNING_PODS: RuleScope = { ...LONG_RUNNING, platforms: ['kubernetes'] };
+
 /** Workload-level checks apply to every workload. */
 export const EVERY_WORKLOAD: RuleScope = { workloadClasses: ['service', 'batch'], roles: [] };
 

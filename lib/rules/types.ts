@@ -3,7 +3,7 @@
  * numbers, the JSON path of the field) and, where a deterministic repair exists, the edits that make
  * it. The engine, not the rule, applies scope, suppression and severity; adapters add file and line.
  */
-import type { ContainerRole, JsonPath, Workload, WorkloadClass } from '../core/workload';
+import type { ContainerRole, JsonPath, Platform, Workload, WorkloadClass } from '../core/workload';
 import { ANNOTATION, type ContainerFacts, type DeclaredPeak } from '../facts';
 import type { RuntimeId } from '../runtimes';
 import type { SizingConfig } from '../sizing/formula';
@@ -18,6 +18,8 @@ export interface RuleScope {
   readonly roles: readonly ContainerRole[];
   /** Only containers detected as one of these runtimes (container rules only). */
   readonly runtimes?: readonly RuntimeId[];
+  /** Only workloads declared on these platforms; every platform when absent. */
+  readonly platforms?: readonly Platform[];
 }
 
 export interface RuleMeta {
@@ -39,7 +41,7 @@ export interface RuleMeta {
 
 /** One edit to a parsed document. Fixes are data so the fixer can apply them preserving formatting. */
 export type Edit =
-  /** Set the value at `path`, creating missing mappings on the way. */
+  /** Set the value at `path`, creating missing mappings on the way; an index one past a list's end appends to it. */
   | { readonly op: 'set'; readonly path: JsonPath; readonly value: string | number }
   /** Append `{name, value}` to the container's `env` list (created when missing). */
   | { readonly op: 'addEnv'; readonly container: JsonPath; readonly name: string; readonly value: string };

@@ -5,7 +5,7 @@
  * tests can call each policy's `validateResource` directly.
  */
 import type { EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity as PulumiSeverity } from '@pulumi/policy';
-import { ANNOTATION, RULES, createLinter, extractWorkloads, isRuntimeId, type JsonPath, type Linter, type Rule, type SeveritySetting, type Workload } from '../../lib';
+import { ANNOTATION, KUBERNETES_RULES, createLinter, extractWorkloads, isRuntimeId, type JsonPath, type Linter, type Rule, type SeveritySetting, type Workload } from '../../lib';
 import { annotationFor } from '../../lib/engine/context';
 import { SIZING_CONFIG_SCHEMA, sizingFromConfig, type SizingPolicyConfig } from './config';
 import { formatJsonPath } from '../../lib/core/workload';
@@ -197,5 +197,5 @@ export function policyFor(rule: Rule): ResourceValidationPolicy {
   };
 }
 
-/** Every oomguard policy, in the rule registry's order. */
-export const policies: readonly ResourceValidationPolicy[] = RULES.map(policyFor);
+/** Every oomguard policy, in the rule registry's order (the Compose-only rules cannot fire on a Kubernetes resource). */
+export const policies: readonly ResourceValidationPolicy[] = KUBERNETES_RULES.map(policyFor);

@@ -12,6 +12,7 @@ import { fromLf, toLf } from '../../fix/text-form';
 import { readForUpdate, writeFileAtomic, WriteError, type Snapshot } from '../../fix/write';
 import { readBounded } from '../bounded-read';
 import { collectFiles, decodeManifest, displayPath, ignoredNotice, STDIN } from '../files';
+import { chooseLint, composeOptions } from '../compose-files';
 import { toJson } from '../formatters/json';
 import { resourceText } from '../formatters/types';
 import { MANIFEST_COMMAND_OPTIONS, UsageError, parseCommandArgs, useColor } from '../usage';
@@ -29,12 +30,18 @@ the result to standard output). At least one PATH is required, as with prettier 
 A file is replaced atomically (a temporary file beside it, every byte written and synced, then
 renamed over it) and only if it is still exactly what was read; a BOM, CRLF or CR line endings,
 owner, group and mode are kept, a symlink is written through to its target. A read-only file or
-one with several hard links is refused and left as it is (exit 2).
+one with several hard links is refused and left as it is (exit 2). Compose files are fixed in
+their own form: mem_limit or deploy.resources, Docker units, the map or list form of environment
+(docs/compose.md).
 
 Options:
   -n, --dry-run               print a unified diff of the changes; write nothing
   -f, --format <stylish|json> report format (default: stylish)
   -c, --config <file>         configuration file (default: .oomguard.yaml found upward)
+      --compose <file>        fix this file as a Compose file (repeatable)
+      --compose-env-file <file>
+                              variables for Compose interpolation, like docker compose
+                              --env-file (default: .env beside the file)
       --color / --no-color    force colours on or off (default: on for a terminal)
   -h, --help                  this help
 
@@ -144,9 +151,11 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig(cwd, values.config);
   const linter = createLinter({ severities: config.severities, sizing: config.sizing });
   // Like prettier --write: no path is a usage error, never a silent rewrite of the whole working tree.
-  if (positionals.length === 0) throw new UsageError('give the files or folders to fix (. for the current folder, - for standard input)');
-  const { files, problems, ignoredNamed } = collectFiles(positionals, { ignore: config.ignore, root: config.root, cwd });
+  const composeFiles = (values.compose as string[] | undefined) ?? [];
+  if (positionals.length === 0 && composeFiles.length === 0) throw new UsageError('give the files or folders to fix (. for the current folder, - for standard input)');
+  const { files, problems, ignoredNamed } = collectFiles([...positionals, ...composeFiles], { ignore: config.ignore, root: config.root, cwd });
   for (const ignored of ignoredNamed ?? []) process.stderr.write(ignoredNotice('fix', ignored, config.file));
+  const compose = composeOptions(composeFiles, values['compose-env-file'] as string | undefined, cwd);
   const outcomes: FileOutcome[] = problems.map((problem) => ({ name: problem.file, errors: [{ ...problem }], written: false }));
   // The diff (dry run) or the fixed standard input owns stdout; the report then goes to stderr.
   // With --format json the diffs go inside the JSON instead.
@@ -168,7 +177,8 @@ export async function run(argv: string[]): Promise<number> {
     // Fixed as LF text; the BOM and the line endings are put back as they were (lib/fix/text-form.ts).
     const bom = raw.bytes[0] === 0xef && raw.bytes[1] === 0xbb && raw.bytes[2] === 0xbf;
     const { lf, form } = toLf(read.text);
-    const fixedLf = fixText(lf, name, linter);
+    // The same reader lint uses: Compose files are re-linted through the Compose adapter each pass.
+    const fixedLf = fixText(lf, name, linter, { lint: chooseLint(lf, file, compose) });
     const original = (bom ? '\uFEFF' : '') + read.text;
     const result: FixResult = { ...fixedLf, input: original, output: fixedLf.changed ? fromLf(lf, fixedLf.output, { ...form, bom }) : original };
     if (result.errors.length > 0) {

@@ -26,7 +26,14 @@ Options:
   -c, --config <file>        configuration file for sizing (default: .oomguard.yaml found upward)
       --alerts               also print a prometheus-operator PrometheusRule (75%/90% of the limit,
                              growth toward the limit, OOM kills; see docs/alerts.md)
-  -f, --format <yaml|json>   output format (default: yaml; json prints a List with --alerts)
+  -f, --format <yaml|json|compose>
+                             output format (default: yaml; json prints a List with --alerts;
+                             compose prints a Docker Compose service, see docs/compose.md)
+      --compose-form <mem_limit|deploy>
+                             compose: the limit as mem_limit/mem_reservation (default) or as
+                             deploy.resources limits/reservations
+      --health-cmd <cmd>     compose: the healthcheck's shell command (default: an HTTP request
+                             to --liveness-path on --port with node, python3, wget or curl)
 `;
 
 /** Default port when none is given: probes need one, and 8080 is the conventional unprivileged HTTP port. */
@@ -60,6 +67,8 @@ export async function run(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       format: { type: 'string', short: 'f', default: 'yaml' },
       alerts: { type: 'boolean' },
+      'compose-form': { type: 'string' },
+      'health-cmd': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -70,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   const missing = ['name', 'image', 'runtime', 'peak-rss'].filter((key) => !values[key as keyof typeof values]);
   if (missing.length) throw new UsageError(`missing --${missing.join(', --')}\n\n${HELP}`);
   const name = values.name!;
+  if (values.format === 'compose') return printCompose(values, name);
   if (!DNS_1123_LABEL.test(name)) throw new UsageError(`--name "${name}" is not a valid Kubernetes name (lowercase letters, digits and '-', at most 63)`);
   if (values.namespace !== undefined && !DNS_1123_LABEL.test(values.namespace)) {
     throw new UsageError(`--namespace "${values.namespace}" is not a valid Kubernetes namespace (a DNS-1123 label: lowercase letters, digits and '-', at most 63)`);
@@ -82,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
   if (port === undefined || port < 1 || port > 65535) throw new UsageError(`--port "${values.port}" is not a port number (1-65535)`);
   const replicas = values.replicas === undefined ? 1 : wholeNumber(values.replicas);
   if (replicas === undefined || replicas > MAX_INT32) throw new UsageError(`--replicas "${values.replicas}" is not a whole number from 0 to ${MAX_INT32} (replicas is an int32)`);
-  if (values.format !== 'yaml' && values.format !== 'json') throw new UsageError(`unknown format "${values.format}" (use yaml or json)`);
+  if (values.format !== 'yaml' && values.format !== 'json') throw new UsageError(`unknown format "${values.format}" (use yaml, json or compose)`);
   const config = loadConfig(process.cwd(), values.config);
 
   const deployment = buildDeployment({
@@ -122,5 +132,40 @@ export async function run(argv: string[]): Promise<number> {
     const { dump } = require('js-yaml') as typeof import('js-yaml');
     process.stdout.write(objects.map((object) => dump(object, { lineWidth: -1, noRefs: true })).join('---\n'));
   }
+  return 0;
+}
+
+/** `--format compose`: one Compose service (lib/compose/generate.ts). */
+function printCompose(values: Record<string, string | boolean | undefined>, name: string): number {
+  // Compose service names: letters, digits, '.', '_' and '-' (compose-spec schema, "services" pattern).
+  if (!/^[a-zA-Z0-9._-]+$/.test(name)) throw new UsageError(`--name "${name}" is not a valid Compose service name (letters, digits, '.', '_' and '-')`);
+  if (values.alerts) throw new UsageError('--alerts prints a Kubernetes PrometheusRule; it does not combine with --format compose');
+  const runtime = values.runtime;
+  if (!isRuntimeId(runtime)) throw new UsageError(`--runtime "${String(runtime)}" is not one of ${RUNTIME_IDS.join(', ')}`);
+  const peak = parseQuantity(values['peak-rss']);
+  if (!peak.ok) throw new UsageError(`--peak-rss "${String(values['peak-rss'])}" ${peak.reason}`);
+  if (peak.bytes === 0) throw new UsageError('--peak-rss must be more than zero');
+  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port "${String(values.port)}" is not a port number`);
+  const form = values['compose-form'] ?? 'mem_limit';
+  if (form !== 'mem_limit' && form !== 'deploy') throw new UsageError(`--compose-form "${String(form)}" is not mem_limit or deploy`);
+  const config = loadConfig(process.cwd(), values.config as string | undefined);
+  const { buildComposeService } = require('../../compose/generate') as typeof import('../../compose/generate');
+  const { isLegacyJvmImage: legacyImage } = require('../../runtimes/jvm') as typeof import('../../runtimes/jvm');
+  const image = values.image as string;
+  const service = buildComposeService({
+    name,
+    image,
+    runtime,
+    peakBytes: peak.bytes,
+    port,
+    sizing: config.sizing,
+    legacyJvm: runtime === 'jvm' && legacyImage(image),
+    form,
+    ...(typeof values['liveness-path'] === 'string' ? { healthPath: values['liveness-path'] } : {}),
+    ...(typeof values['health-cmd'] === 'string' ? { healthCommand: values['health-cmd'] } : {}),
+  });
+  const { dump } = require('js-yaml') as typeof import('js-yaml');
+  process.stdout.write(dump(service, { lineWidth: -1, noRefs: true }));
   return 0;
 }

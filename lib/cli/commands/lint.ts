@@ -11,6 +11,7 @@ import { helmSources } from '../helm-source';
 import { renderKustomization } from '../kustomize';
 import { RULES_BY_ID } from '../../rules';
 import type { SeveritySetting } from '../../rules/types';
+import { composeOptions, lintEither, type ComposeOptions } from '../compose-files';
 import { createLinter } from '../../engine/linter';
 import { createFormatter, FORMATS, type FormatName, type Summary } from '../formatters';
 import type { InputError } from '../../engine/lint-text';
@@ -18,9 +19,11 @@ import { MANIFEST_COMMAND_OPTIONS, UsageError, parseCommandArgs, useColor } from
 
 const HELP = `Usage: oomguard lint [options] [PATH ...]
 
-Check Kubernetes manifests (YAML or JSON, multi-document, Lists) for memory settings that end in exit
-code 137. PATH is a file, a folder (searched for *.yaml, *.yml, *.json) or - for standard input;
-the default is the current folder. A Helm chart's folder is skipped with a note (pipe
+Check Kubernetes manifests (YAML or JSON, multi-document, Lists) and Docker Compose files for memory
+settings that end in exit code 137. PATH is a file, a folder (searched for *.yaml, *.yml, *.json) or
+- for standard input; the default is the current folder. compose.yaml, compose.yml,
+docker-compose.yml, docker-compose.yaml and YAML files with a top-level services: mapping are read
+as Compose files (docs/compose.md). A Helm chart's folder is skipped with a note (pipe
 \`helm template\` output to \`oomguard lint -\`: findings name the template in its # Source:).
 
 Options:
@@ -28,6 +31,10 @@ Options:
   -c, --config <file>                  configuration file (default: .oomguard.yaml found upward)
       --rule <id>=<off|info|warning|error>  a rule's severity, over the config file (repeatable)
   -q, --quiet                          report errors only
+      --compose <file>                 lint this file as a Compose file (repeatable)
+      --compose-env-file <file>        variables for Compose interpolation, like docker compose
+                                       --env-file (default: the .env beside each Compose file;
+                                       the shell's variables win)
       --max-warnings <n>               exit 1 when there are more than n warnings
       --stdin-filename <name>          the file name to report standard input (-) as
       --kustomize                      lint what \`kubectl kustomize\` renders for each folder
@@ -74,8 +81,11 @@ export async function run(argv: string[]): Promise<number> {
 
   const cwd = process.cwd();
   const config = loadConfig(cwd, values.config);
-  const { files, problems, notes, kustomizations, ignoredNamed } = collectFiles(positionals.length > 0 ? positionals : ['.'], { ignore: config.ignore, root: config.root, cwd, kustomize: values.kustomize === true });
+  const composeFiles = (values.compose as string[] | undefined) ?? [];
+  const given = [...positionals, ...composeFiles];
+  const { files, problems, notes, kustomizations, ignoredNamed } = collectFiles(given.length > 0 ? given : ['.'], { ignore: config.ignore, root: config.root, cwd, kustomize: values.kustomize === true });
   for (const ignored of ignoredNamed ?? []) process.stderr.write(ignoredNotice('lint', ignored, config.file));
+  const compose = composeOptions(composeFiles, values['compose-env-file'] as string | undefined, cwd);
 
   const color = useColor(values, process.stdout);
   // Output goes into one reused 64 KiB byte buffer (a Linux pipe's default capacity, pipe(7)), flushed
@@ -112,8 +122,8 @@ export async function run(argv: string[]): Promise<number> {
   let hiddenWarnings = 0;
   const outcomes = function* (): Generator<FileOutcome> {
     for (const file of files) {
-      if (file === STDIN) yield* lintStdin(stdinName === undefined ? displayPath(file, cwd) : stdinName, linter);
-      else yield lintFile(file, displayPath(file, cwd), linter);
+      if (file === STDIN) yield* lintStdin(stdinName === undefined ? displayPath(file, cwd) : stdinName, linter, compose);
+      else yield lintFile(file, displayPath(file, cwd), linter, compose);
     }
     for (const folder of kustomizations) yield renderKustomization(folder, displayPath(folder, cwd), linter);
   };
@@ -158,10 +168,11 @@ export async function run(argv: string[]): Promise<number> {
  * Standard input, named by --stdin-filename when given; `helm template` output (documents headed by
  * `# Source: <template>`) is reported per template, each line counted within its rendered template.
  */
-function lintStdin(name: string, linter: ReturnType<typeof createLinter>): FileOutcome[] {
+function lintStdin(name: string, linter: ReturnType<typeof createLinter>, compose: ComposeOptions): FileOutcome[] {
   const read = readManifest(STDIN);
   if (!read.ok) return [{ unreadable: { file: name, message: read.message, ...(read.line ? { line: read.line } : {}) } }];
-  const report = lintText(read.text, name, linter);
+  // A Compose file on standard input (--compose -, or its services: shape) goes through the Compose adapter.
+  const report = lintEither(read.text, STDIN, name, linter, compose).report;
   const sources = helmSources(read.text);
   if (!sources) return [{ report }];
   const place = <T extends { file: string; line?: number }>(item: T): T => {
