@@ -254,9 +254,9 @@ async function remediate(pack: Pack, type: string, props: Record<string, unknown
 }
 
 pack('Remediate: the fixable policies set to `remediate` apply oomguard fix\'s edits; the others are not applicable', async (context) => {
-  const fixable = RULES.filter((rule) => rule.meta.fixable).map((rule) => rule.meta.id);
+  const fixable = KUBERNETES_RULES.filter((rule) => rule.meta.fixable).map((rule) => rule.meta.id);
   assert.ok(fixable.includes('memory-request-not-equal-limit') && fixable.includes('jvm-heap-unset'));
-  await configure(context.pack, context.info, Object.fromEntries(RULES.map((rule) => [rule.meta.id, { enforcementLevel: 'remediate' }])));
+  await configure(context.pack, context.info, Object.fromEntries(KUBERNETES_RULES.map((rule) => [rule.meta.id, { enforcementLevel: 'remediate' }])));
   // The request below the limit and no heap setting: both are fixed, in the registry's order, each
   // remediation receiving the previous one's props; the heap is sized for the limit actually set.
   const props = deployment(jvm({ env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-Dfile.encoding=UTF-8' }], resources: { limits: { memory: '1Gi' }, requests: { memory: '512Mi' } } }));
@@ -269,7 +269,7 @@ pack('Remediate: the fixable policies set to `remediate` apply oomguard fix\'s e
   await configure(context.pack, context.info);
   assert.equal(await analyze(context.pack, DEPLOYMENT, applied[applied.length - 1][1]), []);
   // A clean resource is left alone, and an unknown input stops the fix rather than guessing.
-  await configure(context.pack, context.info, Object.fromEntries(RULES.map((rule) => [rule.meta.id, { enforcementLevel: 'remediate' }])));
+  await configure(context.pack, context.info, Object.fromEntries(KUBERNETES_RULES.map((rule) => [rule.meta.id, { enforcementLevel: 'remediate' }])));
   assert.equal(await remediate(context.pack, DEPLOYMENT, deployment(jvm())), []);
   const unknown = deployment(jvm({ resources: { limits: { memory: UNKNOWN }, requests: { memory: '512Mi' } } }));
   assert.equal(await remediate(context.pack, DEPLOYMENT, unknown), []);
