@@ -6,8 +6,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { linkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -15,6 +13,8 @@ import * as assert from 'uvu/assert';
 import { run } from '../lib/cli/commands/measure-prometheus';
 import { createPrometheusClient, PrometheusError, queryPeak } from '../lib/prometheus';
 import { haveTool } from './helpers/tools';
+import { captureRun } from './helpers/capture';
+import { authProxy, freePort } from './helpers/prometheus-server';
 
 const MI = 1024 * 1024;
 const HOUR = 3600;
@@ -25,16 +25,6 @@ const END = Math.floor(Date.now() / 1000 / 600) * 600 - 3 * HOUR;
 interface Context { dir: string; server?: ChildProcess; url: string; ready: boolean }
 const test = suite<Context>('prometheus', { dir: '', url: '', ready: false });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Eight days of samples every 10 minutes: a daily wave, one spike, and decoys the selector must skip. */
 function openMetrics(): string {
@@ -120,20 +110,7 @@ test.after(async (context) => {
   if (context.dir) rmSync(context.dir, { recursive: true, force: true });
 });
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  process.stdout.write = ((chunk: string) => { stdout += chunk; return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => { stderr += chunk; return true; }) as typeof process.stderr.write;
-  try {
-    return { code: await run(argv), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+const cli = (argv: string[]) => captureRun(run, argv);
 
 test('queryPeak: the 7-day max per container, only this workload\'s pods, with limit and OOM kills', async ({ ready, url }) => {
   if (!ready) return;
@@ -242,32 +219,8 @@ test('no samples, bad PromQL, an unreachable server: clear messages and exit cod
   assert.match(down.stderr, new RegExp(`cannot reach Prometheus at http://127.0.0.1:${port}/api/v1/query`));
 });
 
-/**
- * An authenticating proxy in front of the real Prometheus, as kube-rbac-proxy or an OAuth proxy puts
- * one in a cluster. The proxy is a stand-in (neither runs here); the Prometheus behind it is real.
- */
-function authProxy(target: string, token: string): Promise<{ url: string; close(): Promise<void> }> {
-  const upstream = new URL(target);
-  const server = createHttpServer((request, response) => {
-    if (request.headers.authorization !== `Bearer ${token}`) {
-      response.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized\n');
-      return;
-    }
-    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
-    forward.on('error', () => response.writeHead(502).end());
-    request.pipe(forward);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => server.close(() => done())) });
-    });
-  });
-}
+// authProxy (test/helpers/prometheus-server.ts): a stand-in for kube-rbac-proxy or an OAuth proxy
+// (neither runs here) in front of the real Prometheus.
 
 test('--bearer-token-file: a Prometheus behind an authenticating proxy', async ({ ready, url, dir }) => {
   if (!ready) return;

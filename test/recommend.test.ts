@@ -22,6 +22,7 @@ import { memoryRangeQuery } from '../lib/recommend/promql';
 import { recommend as size } from '../lib/sizing/formula';
 import { authProxy, backfill, freePort, startPrometheus, type RunningPrometheus } from './helpers/prometheus-server';
 import { haveTool } from './helpers/tools';
+import { captureRun } from './helpers/capture';
 
 const MI = 1024 * 1024;
 /** A fixed end, so the figures in docs/recommend.md do not move. */
@@ -51,20 +52,7 @@ test.after(async (context) => {
   if (context.dir) rmSync(context.dir, { recursive: true, force: true });
 });
 
-async function cli(command: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  process.stdout.write = ((chunk: string) => { stdout += chunk; return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => { stderr += chunk; return true; }) as typeof process.stderr.write;
-  try {
-    return { code: await command(argv), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
+const cli = captureRun;
 
 const id = (c: { namespace: string; kind: string; workload: string; container: string }) => `${c.namespace}/${c.kind}/${c.workload}/${c.container}`;
 
