@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const RUNTIMES = [
   { image: 'eclipse-temurin:17-jre', env: (i: number) => [{ name: 'JAVA_TOOL_OPTIONS', value: i % 7 === 0 ? '-Xmx2g' : '-XX:+UseContainerSupport -XX:MaxRAMPercentage=60.0' }] },
-  { image: 'node:20-alpine', env: (i: number) => (i % 5 === 0 ? [] : [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=412' }]) },
+  { image: 'node:20-alpine', env: (i: number) => (i % 5 === 0 ? [] : [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=409' }]) },
   { image: 'registry.example.com/go-svc:1.4.2', env: (i: number) => [{ name: 'GOMEMLIMIT', value: i % 11 === 0 ? '512Mi' : '462MiB' }] },
   { image: 'python:3.12-slim', env: () => [{ name: 'PYTHONUNBUFFERED', value: '1' }] },
   { image: 'nginx:1.27', env: () => [] },
