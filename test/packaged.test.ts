@@ -2,7 +2,7 @@
  * The package as users install it. `npm pack` runs once, into a temporary folder; the tarball is
  * published to a real npm registry on loopback (verdaccio, test/helpers/local-registry.ts) and
  * installed from there into brand-new projects, never linked to this working tree. Each surface is
- * then used the documented way: the README's quick start, cdk8s, Pulumi and pre-commit sections are
+ * then used the documented way: the README's "Use it in your project", cdk8s, Pulumi and pre-commit sections are
  * read from README.md and run command for command (a README edit that breaks a command fails here).
  *
  * - quick start: `npm install oomguard`, `npx oomguard lint|fix|generate` in a project;
@@ -157,7 +157,7 @@ async function project(name: string, install: string, files: Record<string, stri
   return dir;
 }
 
-const QUICK = readmeSection('Quick start');
+const QUICK = readmeSection('Use it in your project');
 const CDK8S = readmeSection('cdk8s');
 const PULUMI = readmeSection('Pulumi');
 const PRECOMMIT = readmeSection('pre-commit');
