@@ -129,6 +129,20 @@ test('SIGTERM stops and removes the container', async () => {
   assert.equal(containersLeft(), [], 'the container was removed');
 });
 
+test('an image that cannot be run: docker\'s error line, exit 2, nothing left behind; --docker-arg=--rm and a second --memory are refused', () => {
+  if (!docker) return;
+  const missing = oomguard(['verify', '--image', 'oomguard-missing:none', '--limit', '64Mi', '--no-flags']);
+  assert.is(missing.status, 2, missing.stderr);
+  assert.match(missing.stderr, /^oomguard verify: docker run oomguard-missing:none failed: .*[Ee]rror/);
+  assert.equal(containersLeft(), []);
+  for (const arg of ['--docker-arg=--rm', '--docker-arg=--memory=1g']) {
+    const refused = oomguard(['measure', ...imageArgs(), arg, '--', 'true']);
+    assert.is(refused.status, 2, refused.stderr);
+    assert.match(refused.stderr, `${arg.slice('--docker-arg='.length)} is not allowed`);
+  }
+  assert.equal(containersLeft(), []);
+});
+
 test('no docker client, or no daemon: one clear line, exit 2', () => {
   // Needs no daemon: a client that does not exist, and a socket nobody listens on.
   const missing = spawnSync(process.execPath, [CLI, 'verify', '--image', 'x', '--limit', '64Mi', '--no-flags'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, OOMGUARD_DOCKER: '/nonexistent/docker' } });

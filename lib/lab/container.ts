@@ -69,7 +69,7 @@ export function checkDocker(docker: string): void {
     throw new DockerUnavailableError(`"${docker} version" failed: ${code ?? result.error.message}`);
   }
   if (result.status !== 0) {
-    const reason = (result.stderr || result.stdout).trim().split('\n').filter(Boolean).pop() ?? `exit ${result.status}`;
+    const reason = firstLine(result.stderr || result.stdout) || `exit ${result.status}`;
     throw new DockerUnavailableError(`the Docker daemon${where} is not reachable: ${reason}`);
   }
 }
@@ -78,8 +78,10 @@ function client(docker: string, args: readonly string[], timeoutMs = 60_000) {
   return spawnSync(docker, [...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 26 });
 }
 
+/** The line of a client's stderr that says what went wrong: its error line, not the "See 'docker run --help'." after it. */
 function firstLine(text: string): string {
-  return text.trim().split('\n').filter(Boolean).pop() ?? '';
+  const lines = text.trim().split('\n').map((line) => line.trim()).filter(Boolean);
+  return lines.find((line) => /error/i.test(line)) ?? lines[0] ?? '';
 }
 
 /** The container's memory cgroup folder, from its PID 1's /proc/<pid>/cgroup (any cgroup parent or driver). */
@@ -142,21 +144,34 @@ export async function runImage(options: ImageRunOptions): Promise<ImageRunResult
   for (const setting of options.env ?? []) args.push('-e', `${setting.name}=${setting.value}`);
   args.push(...(options.dockerArgs ?? []), '--', options.image, ...options.command);
   const started = Date.now();
-  const created = client(docker, args);
-  if (created.status !== 0) throw new DockerUnavailableError(`docker run ${options.image} failed: ${firstLine(created.stderr || created.stdout) || `exit ${created.status}`}`);
-  const containerId = firstLine(created.stdout);
-
+  // The handlers are in place before the container exists: a signal during `docker run -d` stops it once its id is known.
   let interrupted = false;
+  let containerId = '';
+  const stopContainer = () => {
+    const seconds = Math.max(0, Math.round((options.graceMs ?? 10_000) / 1000));
+    spawn(docker, ['stop', '-t', String(seconds), containerId], { stdio: 'ignore' });
+  };
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;
-    const seconds = Math.max(0, Math.round((options.graceMs ?? 10_000) / 1000));
-    spawn(docker, ['stop', '-t', String(seconds), containerId], { stdio: 'ignore' });
+    if (containerId) stopContainer();
   };
   if (options.handleSignals) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  const removeHandlers = () => {
+    if (!options.handleSignals) return;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  const created = client(docker, args);
+  if (created.status !== 0) {
+    removeHandlers();
+    throw new DockerUnavailableError(`docker run ${options.image} failed: ${firstLine(created.stderr || created.stdout) || `exit ${created.status}`}`);
+  }
+  containerId = firstLine(created.stdout);
+  if (interrupted) stopContainer();
   try {
     const pidText = client(docker, ['inspect', '--format', '{{.State.Pid}}', containerId], 20_000).stdout?.trim();
     const pid = Number(pidText);
@@ -215,10 +230,7 @@ export async function runImage(options: ImageRunOptions): Promise<ImageRunResult
       notes,
     };
   } finally {
-    if (options.handleSignals) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    removeHandlers();
     client(docker, ['rm', '-f', containerId], 30_000);
   }
 }

@@ -9,6 +9,7 @@ import { recommend, type SizingConfig } from '../../sizing/formula';
 import { DockerUnavailableError, dockerBinary, imageEnv, runImage, type ImageRunResult } from '../../lab/container';
 import { commandText } from '../../lab/report';
 import { disablesContainerSupport, injectedSettings } from '../../lab/verify';
+import { UsageError } from '../usage';
 
 export interface ImageCommandOptions {
   readonly image: string;
@@ -39,7 +40,18 @@ async function runOrExplain(name: string, run: () => Promise<ImageRunResult>): P
   }
 }
 
+/** docker run arguments that would take the container away before it is waited for and inspected. */
+const REFUSED_DOCKER_ARGS = /^(?:--rm|-d|--detach|-i|-t|-it|-ti|--interactive|--tty)(?:=.*)?$/;
+
+export function checkDockerArgs(args: readonly string[]): void {
+  const refused = args.find((arg) => REFUSED_DOCKER_ARGS.test(arg));
+  if (refused) throw new UsageError(`--docker-arg ${refused} is not allowed: oomguard runs the container detached, waits for it, inspects it and then removes it`);
+  const memory = args.find((arg) => /^(?:--memory|-m|--memory-swap)(?:=|$)/.test(arg));
+  if (memory) throw new UsageError(`--docker-arg ${memory} is not allowed: the limit is --limit (set as --memory and --memory-swap)`);
+}
+
 export async function verifyImage(options: ImageCommandOptions & { limitBytes: number; flags: boolean }): Promise<number> {
+  checkDockerArgs(options.dockerArgs);
   const docker = dockerBinary(options.docker);
   const notes: string[] = [];
   let flags: EnvEntry[] = [];
@@ -99,6 +111,7 @@ export async function verifyImage(options: ImageCommandOptions & { limitBytes: n
 }
 
 export async function measureImage(options: ImageCommandOptions): Promise<number> {
+  checkDockerArgs(options.dockerArgs);
   const docker = dockerBinary(options.docker);
   const result = await runOrExplain('measure', () => runImage({
     image: options.image, command: options.command, dockerArgs: options.dockerArgs, docker,
