@@ -187,9 +187,9 @@ export async function startDockerd(options: { timeoutMs?: number } = {}): Promis
 }
 
 /** Allocate MiB of Buffers (outside V8's heap, so no heap flag stops it) and hold them. */
-const BUFFER_HOG = (mib: number) => `const a=[];for(let i=0;i<${mib};i++)a.push(Buffer.alloc(1<<20,1));setTimeout(()=>{},2000)`;
+export const BUFFER_HOG = (mib: number) => `const a=[];for(let i=0;i<${mib};i++)a.push(Buffer.alloc(1<<20,1));setTimeout(()=>{},2000)`;
 /** Fill the V8 heap with arrays of small integers until V8 reaches its limit. */
-const HEAP_HOG = 'const a=[];for(;;){const c=new Array(131072);for(let j=0;j<c.length;j++)c[j]=j&0x3fff;a.push(c)}';
+export const HEAP_HOG = 'const a=[];for(;;){const c=new Array(131072);for(let j=0;j<c.length;j++)c[j]=j&0x3fff;a.push(c)}';
 
 /** A container that ends (or lives on) the way a class of 137 confusion does, and what diagnose must say. */
 export interface ContainerScenario {

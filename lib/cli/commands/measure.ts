@@ -13,13 +13,16 @@ import { chartPathProblem, writeChartFile } from '../../lab/chart-file';
 import { measure } from '../../lab/measure';
 import { measureChart, measureJson, measureText, splitCommand } from '../../lab/report';
 import { parseCommandArgs, UsageError } from '../usage';
+import { measureImage } from './image';
 
 const HELP = `Usage: oomguard measure [options] -- CMD [ARG ...]
+       oomguard measure --image IMAGE [options] [-- CMD [ARG ...]]
 
 Runs CMD and reports its peak memory the way the kernel accounts a container: the peak usage of a
 fresh memory cgroup (when this user may create one) and the process tree's RSS high-water mark from
 /proc, then the recommended limit (= request) and the runtime flags for it. Ctrl-C stops the command
-and reports what was measured so far.
+and reports what was measured so far. With --image, the image runs under docker run (no memory limit,
+its entrypoint as PID 1, CMD as its command) and the peak is its container cgroup's peak usage.
 
 Options:
   --runtime R        ${RUNTIME_IDS.join('|')}: use its overhead and print its flags
@@ -32,6 +35,9 @@ Options:
   -c, --config FILE  configuration file for sizing (default: .oomguard.yaml found upward)
   --legacy-jvm       the JVM has no container support (Java 8 before 8u191, Java 9): flags use -Xmx
   --no-cgroup        do not create a cgroup; read the process tree's RSS only
+  --image IMAGE      run this image under docker and measure its container's cgroup
+  --docker-arg ARG   one more docker run argument, repeatable (--docker-arg=--init)
+  --docker BIN       the container client (default: OOMGUARD_DOCKER, else docker; DOCKER_HOST is honoured)
   --prometheus URL   measure a running workload from Prometheus instead (see --prometheus --help)
 
 Exit codes: 0 measured (the command exited 0 or was stopped with Ctrl-C), 1 the command failed
@@ -56,6 +62,9 @@ export async function run(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       'legacy-jvm': { type: 'boolean', default: false },
       'no-cgroup': { type: 'boolean', default: false },
+      image: { type: 'string' },
+      'docker-arg': { type: 'string', multiple: true },
+      docker: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -64,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const commandLine = command.length > 0 ? command : positionals;
-  if (commandLine.length === 0) throw new UsageError(`no command to measure: put it after --, e.g. oomguard measure --runtime node -- node server.js\n\n${HELP}`);
+  if (commandLine.length === 0 && values.image === undefined) throw new UsageError(`no command to measure: put it after --, e.g. oomguard measure --runtime node -- node server.js\n\n${HELP}`);
   if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, got "${values.format}"`);
   if (values.runtime !== undefined && !isRuntimeId(values.runtime)) throw new UsageError(`--runtime must be one of ${RUNTIME_IDS.join(', ')}, got "${values.runtime}"`);
   const runtime = values.runtime as (typeof RUNTIME_IDS)[number] | undefined;
@@ -76,6 +85,15 @@ export async function run(argv: string[]): Promise<number> {
   if (values.chart !== undefined) {
     const problem = chartPathProblem(values.chart);
     if (problem) throw new UsageError(`--chart: ${problem}`);
+  }
+
+  if (values.image !== undefined) {
+    if (values.image === '' || values.image.startsWith('-')) throw new UsageError(`--image needs an image name, got "${values.image}"`);
+    if (values.chart !== undefined) throw new UsageError('--chart is not available with --image: the container is sampled for its peak only');
+    return measureImage({
+      image: values.image, command: commandLine, dockerArgs: values['docker-arg'] ?? [], docker: values.docker, runtime, legacyJvm: values['legacy-jvm'],
+      sizing, json, intervalMs, graceMs,
+    });
   }
 
   const progress = !json && process.stderr.isTTY ? progressLine() : undefined;

@@ -11,8 +11,10 @@ import { splitCommand, verifyChart, verifyJson, verifyText } from '../../lab/rep
 import { parseCommandArgs, UsageError } from '../usage';
 import { gracePeriodMs } from './measure';
 import { resolveSizing } from '../../config/sizing';
+import { verifyImage } from './image';
 
 const HELP = `Usage: oomguard verify --limit Q --runtime R [options] -- CMD [ARG ...]
+       oomguard verify --image IMAGE --limit Q --runtime R [options] [-- CMD [ARG ...]]
 
 Runs CMD in a fresh memory cgroup limited to Q (no swap), with the flags oomguard generates for
 runtime R at that limit injected through the environment (JAVA_TOOL_OPTIONS, NODE_OPTIONS,
@@ -27,6 +29,11 @@ OOM ends with 139 and an unhandled SIGTERM is ignored. Ctrl-C or SIGTERM is forw
 the grace period every process of the run is killed. The cgroup is always removed afterwards.
 Needs the right to create a memory cgroup (root, or a delegated cgroup v2 subtree).
 
+With --image, the image runs under docker run --memory Q --memory-swap Q, the flags as -e NAME=VALUE,
+its entrypoint as PID 1 (CMD, if given, is the container's command); the outcome comes from docker
+inspect (State.OOMKilled, State.ExitCode), its log and the container cgroup's OOM-kill counter and
+peak, sampled while it runs. Ctrl-C or SIGTERM stops the container (docker stop); it is always removed.
+
 Options:
   --limit Q          the memory limit, a Kubernetes quantity (256Mi, 1Gi)
   --runtime R        ${RUNTIME_IDS.join('|')} (optional with --no-flags)
@@ -40,9 +47,13 @@ Options:
   --interval MS      sampling period in milliseconds (default 50)
   --grace-period S   seconds a forwarded Ctrl-C/SIGTERM is given before SIGKILL (default 10, as docker stop)
   --no-pid-namespace run CMD as an ordinary child instead of PID 1 of its own PID namespace
+  --image IMAGE      run this image under docker instead of CMD in a cgroup of our own
+  --docker-arg ARG   one more docker run argument, repeatable (--docker-arg=--init, --docker-arg=-v=/d:/d)
+  --docker BIN       the container client (default: OOMGUARD_DOCKER, else docker; DOCKER_HOST is honoured)
 
 Exit codes: 0 ok, 1 runtime-oom, oom-killed or failed, 2 bad usage, no memory cgroup available,
-or the command could not be started.
+or the command could not be started (with --image: docker missing, the daemon unreachable, the image
+not runnable).
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -62,6 +73,9 @@ export async function run(argv: string[]): Promise<number> {
       interval: { type: 'string', default: '50' },
       'grace-period': { type: 'string', default: '10' },
       'no-pid-namespace': { type: 'boolean', default: false },
+      image: { type: 'string' },
+      'docker-arg': { type: 'string', multiple: true },
+      docker: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -70,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const commandLine = command.length > 0 ? command : positionals;
-  if (commandLine.length === 0) throw new UsageError(`no command to verify: put it after --, e.g. oomguard verify --limit 256Mi --runtime node -- node server.js\n\n${HELP}`);
+  if (commandLine.length === 0 && values.image === undefined) throw new UsageError(`no command to verify: put it after --, e.g. oomguard verify --limit 256Mi --runtime node -- node server.js\n\n${HELP}`);
   if (values.limit === undefined) throw new UsageError('--limit is required, e.g. --limit 512Mi');
   const limit = parseQuantity(values.limit);
   if (!limit.ok) throw new UsageError(`--limit "${values.limit}" ${limit.reason}`);
@@ -87,6 +101,15 @@ export async function run(argv: string[]): Promise<number> {
   if (values.chart !== undefined) {
     const problem = chartPathProblem(values.chart);
     if (problem) throw new UsageError(`--chart: ${problem}`);
+  }
+
+  if (values.image !== undefined) {
+    if (values.image === '' || values.image.startsWith('-')) throw new UsageError(`--image needs an image name, got "${values.image}"`);
+    if (values.chart !== undefined) throw new UsageError('--chart is not available with --image: the container is sampled for its peak only');
+    return verifyImage({
+      image: values.image, command: commandLine, dockerArgs: values['docker-arg'] ?? [], docker: values.docker, runtime, legacyJvm: values['legacy-jvm'],
+      sizing, json, intervalMs, graceMs, limitBytes: limit.bytes, flags: !values['no-flags'],
+    });
   }
 
   let result: VerifyResult;
