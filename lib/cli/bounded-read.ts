@@ -38,12 +38,17 @@ function pause(milliseconds: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, milliseconds);
 }
 
-/** Read `fd` to its end or to `limit + 1` bytes, whichever comes first. */
-function readUpTo(fd: number, limit: number): { bytes: Buffer; over: boolean } {
+/**
+ * Read `fd` to its end or to `limit + 1` bytes, whichever comes first. `expected` (a regular file's
+ * size) sizes the first read, so a small file costs one small buffer, not a 1 MiB chunk per file.
+ */
+function readUpTo(fd: number, limit: number, expected?: number): { bytes: Buffer; over: boolean } {
   const chunks: Buffer[] = [];
   let total = 0;
   for (;;) {
-    const chunk = Buffer.allocUnsafe(Math.min(1 << 20, limit + 1 - total));
+    // One byte past the expected size tells a file that grew since fstat from one that ended.
+    const want = expected !== undefined && total === 0 ? expected + 1 : 1 << 20;
+    const chunk = Buffer.allocUnsafe(Math.min(want, limit + 1 - total));
     let count: number;
     try {
       count = readSync(fd, chunk, 0, chunk.length, null);
@@ -59,8 +64,10 @@ function readUpTo(fd: number, limit: number): { bytes: Buffer; over: boolean } {
     chunks.push(count === chunk.length ? chunk : chunk.subarray(0, count));
     total += count;
     if (total > limit) return { bytes: Buffer.alloc(0), over: true };
+    // A regular file's short read is its end: no second (1 MiB) buffer just to read the 0.
+    if (expected !== undefined && count < chunk.length) break;
   }
-  return { bytes: Buffer.concat(chunks, total), over: false };
+  return { bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total), over: false };
 }
 
 /**
@@ -85,7 +92,7 @@ export function readBounded(source: string, limit: number = MAX_INPUT_BYTES, opt
     if (isStdin && stats.isDirectory()) return { ok: false, message: 'standard input is a folder' };
     const what = isStdin ? 'standard input' : `file (${stats.size} bytes)`;
     if (stats.isFile() && stats.size > limit) return { ok: false, message: tooLarge(what, limit) };
-    const { bytes, over } = readUpTo(fd, limit);
+    const { bytes, over } = readUpTo(fd, limit, stats.isFile() ? stats.size : undefined);
     // A regular file can still grow between the fstat and the read.
     if (over) return { ok: false, message: tooLarge(isStdin ? 'standard input' : 'file', limit) };
     return stats.isFile() ? { ok: true, bytes, stats } : { ok: true, bytes };

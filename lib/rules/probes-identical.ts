@@ -36,32 +36,33 @@ function resolvePort(port: unknown, container: Obj): unknown {
 }
 
 /**
- * The handler with the API server's defaults filled in (k8s.io/kubernetes pkg/apis/core/v1/defaults.go:
+ * The API server's defaults for each handler's fields (k8s.io/kubernetes pkg/apis/core/v1/defaults.go:
  * SetDefaults_HTTPGetAction sets path "/" and scheme HTTP; an absent host means the pod IP; gRPC's
- * service defaults to ""), and ports resolved: \`{port: http}\` and \`{path: /, port: 8080, scheme: HTTP}\`
- * are the same check when the container names 8080 \`http\`.
+ * service defaults to ""): a field left out compares equal to its default.
  */
-function withDefaults(handler: string, value: unknown, container: Obj): unknown {
-  if (!isObject(value)) return value;
-  switch (handler) {
-    case 'httpGet':
-      return {
-        ...value,
-        path: value.path ?? '/',
-        scheme: value.scheme ?? 'HTTP',
-        host: value.host ?? '',
-        port: resolvePort(value.port, container),
-        httpHeaders: value.httpHeaders ?? [],
-      };
-    case 'tcpSocket':
-      return { ...value, host: value.host ?? '', port: resolvePort(value.port, container) };
-    case 'grpc':
-      return { ...value, service: value.service ?? '' };
-    case 'exec':
-      return { ...value, command: value.command ?? [] };
-    default:
-      return value;
-  }
+const DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  httpGet: { path: '/', scheme: 'HTTP', host: '', httpHeaders: [] },
+  tcpSocket: { host: '' },
+  grpc: { service: '' },
+  exec: { command: [] },
+};
+
+/**
+ * Whether two handlers run the same check once defaults are filled in and ports resolved:
+ * \`{port: http}\` and \`{path: /, port: 8080, scheme: HTTP}\` are the same check when the container
+ * names 8080 \`http\`. Compared field by field, without building the defaulted objects (this runs for
+ * every container with both probes).
+ */
+function sameHandler(handler: string, a: unknown, b: unknown, container: Obj): boolean {
+  if (!isObject(a) || !isObject(b)) return sameValue(a, b);
+  const defaults = DEFAULTS[handler] ?? {};
+  const same = (key: string): boolean => {
+    if (key === 'port') return sameValue(resolvePort(a.port, container), resolvePort(b.port, container));
+    return sameValue(a[key] ?? defaults[key], b[key] ?? defaults[key]);
+  };
+  for (const key in a) if (!same(key)) return false;
+  for (const key in b) if (!Object.hasOwn(a, key) && !same(key)) return false;
+  return true;
 }
 
 export default defineRule({
@@ -81,9 +82,7 @@ export default defineRule({
     const handler = handlerOf(container.liveness.probe);
     if (handler === undefined || handler !== handlerOf(container.readiness.probe)) return NONE;
     // Compared as the kubelet runs them, after API defaults (the timings do not change what is checked).
-    const liveness = withDefaults(handler, container.liveness.probe[handler], container.raw);
-    const readiness = withDefaults(handler, container.readiness.probe[handler], container.raw);
-    if (!sameValue(liveness, readiness)) return NONE;
+    if (!sameHandler(handler, container.liveness.probe[handler], container.readiness.probe[handler], container.raw)) return NONE;
     return [{ messageId: 'identical', data: { container: container.name, handler }, path: container.readiness.path }];
   },
 });
