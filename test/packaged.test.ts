@@ -485,6 +485,8 @@ async function preparePrecommit() {
     'charts/shop/templates/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n',
     '.github/workflows/ci.yaml': 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps: [{ run: npm test }]\n',
     '.oomguard.yaml': 'rules:\n  cpu-request-not-equal-limit: "off"\n',
+    // A Compose file staged beside the manifests goes through the same hooks (types_or: yaml).
+    'compose/docker-compose.yml': fixture('fail-compose.yaml'),
   };
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(dirname(join(repo, file)), { recursive: true });
@@ -515,6 +517,8 @@ test('pre-commit: the README config against a clone with a real tag; fix, then o
   assert.match(first.out, /files were modified by this hook/);
   // The fix is what `oomguard fix` does: the request raised to the limit, nothing else touched.
   assert.is(readFileSync(join(repo, 'apps/web.yaml'), 'utf8'), web.replace('memory: 256Mi', 'memory: 512Mi'));
+  // The Compose file gets exactly `oomguard fix`'s result: reservation = limit, swap off, in its own form.
+  assert.is(readFileSync(join(repo, 'compose/docker-compose.yml'), 'utf8'), readFileSync(join(ROOT, 'test', 'fixtures', 'rules', 'memory-request-not-equal-limit', 'fail-compose.fixed.yaml'), 'utf8'));
   // The lint hook fails on what fix cannot repair, with ONE total for all the staged files (pre-commit
   // split them across two processes before, each printing a summary), the chart named once, and
   // nothing about the other tools' files.
