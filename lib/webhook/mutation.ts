@@ -151,6 +151,15 @@ function describeSource(valueFrom: Readonly<Record<string, unknown>> | undefined
   return `${kind}${name}${key}`;
 }
 
+/** The index of the env entry Kubernetes uses for `name` (the last of that name), or -1. */
+function lastEntryNamed(env: readonly unknown[], name: string): number {
+  for (let position = env.length - 1; position >= 0; position--) {
+    const entry = env[position];
+    if (isObject(entry) && entry.name === name) return position;
+  }
+  return -1;
+}
+
 /**
  * Merge the heap settings into the container's env as it stands in `root` (earlier edits included):
  * into the literal variable Kubernetes uses (the last of that name), else a new entry. A variable the
@@ -162,14 +171,7 @@ function mergeHeapEnv(root: Obj, container: Container, ruleId: string, settings:
   if (!isObject(raw)) return;
   const env = Array.isArray(raw.env) ? raw.env : [];
   for (const setting of settings) {
-    let index = -1;
-    for (let position = env.length - 1; position >= 0; position--) {
-      const entry = env[position];
-      if (isObject(entry) && entry.name === setting.name) {
-        index = position;
-        break;
-      }
-    }
+    const index = lastEntryNamed(env, setting.name);
     const entry = index >= 0 ? (env[index] as Obj) : undefined;
     if (entry && (entry.value === undefined || entry.value === null) && entry.valueFrom !== undefined) {
       out.warnings.push(`container "${container.name}": ${setting.name} comes from ${describeSource(isObject(entry.valueFrom) ? entry.valueFrom : undefined)}, which oomguard cannot read: not changed; put ${setting.value} there (${ruleId})`);
@@ -181,14 +183,7 @@ function mergeHeapEnv(root: Obj, container: Container, ruleId: string, settings:
     }
   }
   for (const setting of settings) {
-    let index = -1;
-    for (let position = env.length - 1; position >= 0; position--) {
-      const entry = env[position];
-      if (isObject(entry) && entry.name === setting.name) {
-        index = position;
-        break;
-      }
-    }
+    const index = lastEntryNamed(env, setting.name);
     if (index >= 0) {
       const current = (env[index] as Obj).value;
       const merged = mergeOptions(current === undefined || current === null ? undefined : String(current), setting.value, supersedes);
@@ -214,6 +209,12 @@ export function planMutation(object: unknown, linter: Linter, sizing: SizingConf
   const out = { patch: [] as PatchOperation[], changes: [] as AppliedChange[], warnings: [] as string[] };
   let current: Obj | undefined; // the working copy, made on the first edit
   const warned = new Set<string>();
+  // A warning repeats every round its finding stays: it is said once.
+  const warnOnce = (warning: string) => {
+    if (warned.has(warning)) return;
+    warned.add(warning);
+    out.warnings.push(warning);
+  };
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const subject = current ?? object;
     const workloads = extractWorkloads(subject);
@@ -232,10 +233,7 @@ export function planMutation(object: unknown, linter: Linter, sizing: SizingConf
           if (!context.runtime || context.limitBytes === undefined) continue;
           const settings = heapSettings(context.runtime.runtime, context.limitBytes, sizing, context.runtime.legacyJvm === true, cpusOf(container));
           const warning = `${finding.message}: not changed; for limit ${describeBytes(context.limitBytes)} set ${settings.map((setting) => `${setting.name}="${setting.value}"`).join(' ')} in that source (${UNRESOLVED_RULE})`;
-          if (!warned.has(warning)) {
-            warned.add(warning);
-            out.warnings.push(warning);
-          }
+          warnOnce(warning);
           continue;
         }
         // A heap rule without a fix is one envFrom may answer: mergeHeapEnv leaves it alone and says so.
@@ -251,13 +249,7 @@ export function planMutation(object: unknown, linter: Linter, sizing: SizingConf
           const before = out.patch.length;
           const warningsBefore = out.warnings.length;
           mergeHeapEnv(current, container, finding.ruleId, settings, PROFILES[context.runtime.runtime].supersedes, out);
-          // A warning repeats every round the finding stays: say it once.
-          for (const warning of out.warnings.splice(warningsBefore)) {
-            if (!warned.has(warning)) {
-              warned.add(warning);
-              out.warnings.push(warning);
-            }
-          }
+          for (const warning of out.warnings.splice(warningsBefore)) warnOnce(warning);
           if (out.patch.length > before) {
             touched.add(envPath);
             containersDone.add(container.name);

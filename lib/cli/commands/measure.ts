@@ -74,22 +74,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   const commandLine = command.length > 0 ? command : positionals;
   if (commandLine.length === 0 && values.image === undefined) throw new UsageError(`no command to measure: put it after --, e.g. oomguard measure --runtime node -- node server.js\n\n${HELP}`);
-  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, got "${values.format}"`);
   if (values.runtime !== undefined && !isRuntimeId(values.runtime)) throw new UsageError(`--runtime must be one of ${RUNTIME_IDS.join(', ')}, got "${values.runtime}"`);
   const runtime = values.runtime as (typeof RUNTIME_IDS)[number] | undefined;
-  const intervalMs = Number(values.interval);
-  if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval must be a whole number of milliseconds, at least 10, got "${values.interval}"`);
-  const graceMs = gracePeriodMs(values['grace-period']);
+  const { json, intervalMs, graceMs } = labOptions(values);
   const sizing = resolveSizing(process.cwd(), { config: values.config, factor: values.factor, overhead: values.overhead, runtime });
-  const json = values.format === 'json';
-  if (values.chart !== undefined) {
-    const problem = chartPathProblem(values.chart);
-    if (problem) throw new UsageError(`--chart: ${problem}`);
-  }
 
   if (values.image !== undefined) {
-    if (values.image === '' || values.image.startsWith('-')) throw new UsageError(`--image needs an image name, got "${values.image}"`);
-    if (values.chart !== undefined) throw new UsageError('--chart is not available with --image: the container is sampled for its peak only');
     return measureImage({
       image: values.image, command: commandLine, dockerArgs: values['docker-arg'] ?? [], docker: values.docker, runtime, legacyJvm: values['legacy-jvm'],
       sizing, json, intervalMs, graceMs,
@@ -157,6 +147,27 @@ function progressLine(): { update: (sample: { ms: number; cgroupBytes?: number; 
 }
 
 /** --grace-period in seconds (fractions allowed), as milliseconds. */
+/**
+ * The options measure and verify share, checked once: --format, --interval, --grace-period, and a
+ * --chart path (checked before the command runs, so a long run is never lost to a bad path) or an
+ * --image (which has no chart: the container is sampled for its peak only).
+ */
+export function labOptions(values: { format?: string; interval?: string; 'grace-period'?: string; chart?: string; image?: string }): { json: boolean; intervalMs: number; graceMs: number } {
+  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, got "${values.format}"`);
+  const intervalMs = Number(values.interval);
+  if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval must be a whole number of milliseconds, at least 10, got "${values.interval}"`);
+  const graceMs = gracePeriodMs(values['grace-period'] ?? '');
+  if (values.chart !== undefined) {
+    const problem = chartPathProblem(values.chart);
+    if (problem) throw new UsageError(`--chart: ${problem}`);
+  }
+  if (values.image !== undefined) {
+    if (values.image === '' || values.image.startsWith('-')) throw new UsageError(`--image needs an image name, got "${values.image}"`);
+    if (values.chart !== undefined) throw new UsageError('--chart is not available with --image: the container is sampled for its peak only');
+  }
+  return { json: values.format === 'json', intervalMs, graceMs };
+}
+
 export function gracePeriodMs(text: string): number {
   const seconds = Number(text);
   if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600) throw new UsageError(`--grace-period must be a number of seconds from 0 to 3600, got "${text}"`);

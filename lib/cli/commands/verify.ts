@@ -5,11 +5,11 @@
 import { parseQuantity } from '../../core/quantity';
 import { isRuntimeId, RUNTIME_IDS, type RuntimeId } from '../../runtimes';
 import { renderMemoryChart } from '../../lab/chart';
-import { chartPathProblem, writeChartFile } from '../../lab/chart-file';
+import { writeChartFile } from '../../lab/chart-file';
 import { CgroupUnavailableError, verify, type VerifyResult } from '../../lab/verify';
 import { splitCommand, verifyChart, verifyJson, verifyText } from '../../lab/report';
 import { parseCommandArgs, UsageError } from '../usage';
-import { gracePeriodMs } from './measure';
+import { labOptions } from './measure';
 import { resolveSizing } from '../../config/sizing';
 import { verifyImage } from './image';
 
@@ -92,20 +92,10 @@ export async function run(argv: string[]): Promise<number> {
   if (values.runtime !== undefined && !isRuntimeId(values.runtime)) throw new UsageError(`--runtime must be one of ${RUNTIME_IDS.join(', ')}, got "${values.runtime}"`);
   const runtime = values.runtime as RuntimeId | undefined;
   if (!runtime && !values['no-flags']) throw new UsageError(`--runtime is required to generate the flags (${RUNTIME_IDS.join(', ')}); use --no-flags to run without any`);
-  if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, got "${values.format}"`);
-  const intervalMs = Number(values.interval);
-  if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`--interval must be a whole number of milliseconds, at least 10, got "${values.interval}"`);
-  const graceMs = gracePeriodMs(values['grace-period']);
+  const { json, intervalMs, graceMs } = labOptions(values);
   const sizing = resolveSizing(process.cwd(), { config: values.config, overhead: values.overhead, runtime });
-  const json = values.format === 'json';
-  if (values.chart !== undefined) {
-    const problem = chartPathProblem(values.chart);
-    if (problem) throw new UsageError(`--chart: ${problem}`);
-  }
 
   if (values.image !== undefined) {
-    if (values.image === '' || values.image.startsWith('-')) throw new UsageError(`--image needs an image name, got "${values.image}"`);
-    if (values.chart !== undefined) throw new UsageError('--chart is not available with --image: the container is sampled for its peak only');
     return verifyImage({
       image: values.image, command: commandLine, dockerArgs: values['docker-arg'] ?? [], docker: values.docker, runtime, legacyJvm: values['legacy-jvm'],
       sizing, json, intervalMs, graceMs, limitBytes: limit.bytes, flags: !values['no-flags'],
