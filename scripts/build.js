@@ -21,7 +21,8 @@ const { join, relative } = require('node:path');
 
 const root = join(__dirname, '..');
 const STAMP = join(root, 'dist', '.source-hash');
-const SOURCES = ['lib', 'bench', 'examples', 'policies/pulumi', 'schemas'];
+// What tsc reads: tsconfig.json's include, and the test helpers bench/recommend.ts imports.
+const SOURCES = ['lib', 'bench', 'examples', 'policies/pulumi', 'schemas', 'test/helpers'];
 
 function files(folder, out) {
   let entries;

@@ -32,7 +32,10 @@ function install() {
   if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash) return;
   process.stderr.write('oomguard dev tools: npm ci in dev/ (the test suite\'s tools; once per lockfile)\n');
   const npm = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath]] : ['npm', []];
-  const result = spawnSync(npm[0], [...npm[1], 'ci', '--no-audit', '--no-fund'], { cwd: dev, stdio: 'inherit' });
+  // Under `npm test`, npm's script environment names the root as the project (npm_config_local_prefix)
+  // and carries the root's package fields; the install in dev/ must see dev/ as its own project.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(config_(local_)?prefix$|lifecycle_|package_)/.test(key)));
+  const result = spawnSync(npm[0], [...npm[1], 'ci', '--no-audit', '--no-fund'], { cwd: dev, env, stdio: 'inherit' });
   if (result.status !== 0) {
     process.stderr.write(`oomguard dev tools: npm ci in dev/ failed (exit ${result.status})\n`);
     process.exit(result.status ?? 1);
