@@ -84,6 +84,10 @@ test('plain wording for unknown options and missing values; `oomguard help <comm
   assert.equal([unknown.status, unknown.stderr], [2, 'oomguard lint: unknown option --formt (did you mean --format?)\nRun `oomguard help lint` for its options.\n']);
   assert.not.match(unknown.stderr, 'positional argument');
   assert.is(oomguard(['lint', '-f']).stderr.split('\n')[0], 'oomguard lint: option --format needs a value');
+  // A value that looks like an option: say how to give it, as parseArgs would (in plain words).
+  const negative = oomguard(['generate', '--name', 'x', '--image', 'y', '--runtime', 'go', '--peak-rss', '-5Mi']);
+  assert.equal([negative.status, negative.stderr.split('\n')[0]], [2, "oomguard generate: option --peak-rss needs a value (for a value that starts with '-', write --peak-rss=VALUE)"]);
+  assert.match(oomguard(['generate', '--name', 'x', '--image', 'y', '--runtime', 'go', '--peak-rss=-5Mi']).stderr, /--peak-rss "-5Mi" is negative/);
   assert.is(oomguard(['lint', '--quiet=yes']).stderr.split('\n')[0], 'oomguard lint: option --quiet takes no value');
   const help = oomguard(['help', 'lint']);
   assert.is(help.status, 0);

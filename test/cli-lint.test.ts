@@ -260,6 +260,9 @@ test('rules: lists every rule with severity and summary; explains one', () => {
   assert.match(all.stdout, /^cpu-request-not-equal-limit +off /m);
   const one = spawnSync(process.execPath, [CLI, 'rules', 'go-memlimit-invalid'], { encoding: 'utf8' });
   assert.match(one.stdout, /Why: GOMEMLIMIT uses Go's byte-count syntax/);
+  const badFormat = spawnSync(process.execPath, [CLI, 'rules', '--format', 'xml'], { encoding: 'utf8' });
+  assert.equal([badFormat.status, badFormat.stdout], [2, '']);
+  assert.match(badFormat.stderr, /--format must be text or json/);
 });
 
 test.run();

@@ -34,7 +34,11 @@ export function plainParseError(error: unknown, options: ParseArgsConfig['option
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const long = /--([\w-]+)/.exec(quoted)?.[1];
     const option = long ? options[long] : undefined;
-    return option?.type === 'boolean' ? `option --${long} takes no value` : `option ${long ? `--${long}` : quoted} needs a value`;
+    if (option?.type === 'boolean') return `option --${long} takes no value`;
+    const name = long ? `--${long}` : quoted;
+    // parseArgs refuses `--peak-rss -5Mi` as ambiguous: the value looks like an option.
+    const ambiguous = /ambiguous/i.test(message ?? '');
+    return `option ${name} needs a value${ambiguous ? ` (for a value that starts with '-', write ${name}=VALUE)` : ''}`;
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument ${quoted}: this command takes none`;
   return message ?? String(error);

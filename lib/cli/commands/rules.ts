@@ -14,6 +14,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write('Usage: oomguard rules [RULE-ID ...] [--format text|json]\n\nList the rules, or explain the named ones.\n');
     return 0;
   }
+  if (values.format !== 'text' && values.format !== 'json') {
+    process.stderr.write(`oomguard rules: --format must be text or json, got "${values.format}"\n`);
+    return 2;
+  }
   const selected = positionals.length ? RULES.filter((rule) => positionals.includes(rule.meta.id)) : RULES;
   const unknown = positionals.filter((id) => !RULES.some((rule) => rule.meta.id === id));
   if (unknown.length) {
