@@ -1,16 +1,64 @@
 #!/usr/bin/env node
 'use strict';
 // Thin launcher: the CLI is compiled TypeScript in dist/ (`npm run build`).
-// A reader that stops early (`oomguard lint -f json . | head`) closes the pipe. Rather than dying on
-// an unhandled EPIPE with a stack trace, drop the rest of the output and finish the run, so the exit
-// code still says whether there were findings (what `set -o pipefail` scripts read).
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err) => {
-    if (!err || err.code !== 'EPIPE') throw err;
-    stream.write = () => true;
-  });
+const { readFileSync } = require('node:fs');
+const Module = require('node:module');
+const { dirname, join } = require('node:path');
+const { Script } = require('node:vm');
+
+const LINT_BUNDLE = join(__dirname, '..', 'dist', 'lib', 'cli', 'lint.bundle.js');
+const LINT_CACHE = join(__dirname, '..', 'dist', 'lib', 'cli', 'lint.bundle.cache');
+
+/**
+ * `oomguard lint` runs from one file, dist/lib/cli/lint.bundle.js, with V8's code cache of it
+ * (scripts/bundle-lint.js, docs/startup.md): the pre-commit case is one small file, where loading
+ * ~70 modules was most of the time. Returns undefined when the bundle was not built; then
+ * dist/lib/cli/main.js runs lint as it runs every other command. `NODE_DEBUG=oomguard` says which.
+ */
+function loadLintBundle({ cache = true } = {}) {
+  let source;
+  try {
+    source = readFileSync(LINT_BUNDLE, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The cache is used only with the bundle it was made from: both carry the same build id.
+  const id = / build ([0-9a-f]{32})\n/.exec(source.slice(0, source.indexOf('\n') + 1))?.[1];
+  let cachedData;
+  if (cache && id) {
+    try {
+      const bytes = readFileSync(LINT_CACHE);
+      if (bytes.toString('latin1', 0, 32) === id) cachedData = bytes.subarray(32);
+    } catch {
+      // No cache: V8 compiles the bundle itself.
+    }
+  }
+  const script = new Script(Module.wrap(source), { filename: LINT_BUNDLE, cachedData });
+  require('node:util').debuglog('oomguard')('lint bundle %s, code cache %s', LINT_BUNDLE,
+    cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted');
+  const bundle = new Module(LINT_BUNDLE, module);
+  bundle.filename = LINT_BUNDLE;
+  script.runInThisContext().call(bundle.exports, bundle.exports, Module.createRequire(LINT_BUNDLE), bundle, LINT_BUNDLE, dirname(LINT_BUNDLE));
+  return { main: bundle.exports.main, script };
 }
-require('../dist/lib/cli/main.js').main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write(`oomguard: internal error: ${err && err.stack || err}\n`); process.exitCode = 2; },
-);
+
+function start() {
+  // A reader that stops early (`oomguard lint -f json . | head`) closes the pipe. Rather than dying on
+  // an unhandled EPIPE with a stack trace, drop the rest of the output and finish the run, so the exit
+  // code still says whether there were findings (what `set -o pipefail` scripts read).
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err) => {
+      if (!err || err.code !== 'EPIPE') throw err;
+      stream.write = () => true;
+    });
+  }
+  const argv = process.argv.slice(2);
+  const cli = (argv[0] === 'lint' && loadLintBundle()) || require('../dist/lib/cli/main.js');
+  cli.main(argv).then(
+    (code) => { process.exitCode = code; },
+    (err) => { process.stderr.write(`oomguard: internal error: ${err && err.stack || err}\n`); process.exitCode = 2; },
+  );
+}
+
+if (require.main === module) start();
+else module.exports = { loadLintBundle };
