@@ -119,6 +119,8 @@ async function main() {
     outfile: BUNDLE,
     logLevel: 'warning',
     plugins: [externals],
+    // Non-ASCII characters escaped: the launcher reads the bundle as latin1, with no UTF-8 decoding.
+    charset: 'ascii',
   });
   const code = result.outputFiles[0].text;
   const id = createHash('sha256').update(code).digest('hex').slice(0, 32);
