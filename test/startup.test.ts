@@ -81,6 +81,13 @@ test('npm run build made the lint bundle and its code cache, and `oomguard lint`
   assert.not.match(rules.stderr, /lint bundle/);
 });
 
+test('npm pack ships the launcher, the bundle and its code cache', () => {
+  const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.is(pack.status, 0, pack.stderr);
+  const files = (JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0].files.map((file) => file.path);
+  for (const path of ['bin/oomguard.js', 'dist/lib/cli/lint.bundle.js', 'dist/lib/cli/lint.bundle.cache', 'dist/lib/cli/main.js']) assert.ok(files.includes(path), path);
+});
+
 test('lint of one small file loads the launcher and nothing else: no package, no child_process', () => {
   const { modules, builtins, status } = loaded([BIN, 'lint', 'one.yaml']);
   assert.is(status, 1);
