@@ -8,25 +8,35 @@ const { Script } = require('node:vm');
 
 const LINT_BUNDLE = join(__dirname, '..', 'dist', 'lib', 'cli', 'lint.bundle.js');
 const LINT_CACHE = join(__dirname, '..', 'dist', 'lib', 'cli', 'lint.bundle.cache');
+const MAIN = join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
 
 /**
  * `oomguard lint` runs from one file, dist/lib/cli/lint.bundle.js, with V8's code cache of it
  * (scripts/bundle-lint.js, docs/startup.md): the pre-commit case is one small file, where loading
- * ~70 modules was most of the time. Returns undefined when the bundle was not built; then
- * dist/lib/cli/main.js runs lint as it runs every other command. `NODE_DEBUG=oomguard` says which.
+ * ~70 modules was most of the time. Returns undefined when the bundle was not built, or tsc ran after
+ * it; then dist/lib/cli/main.js runs lint as it runs every other command. `NODE_DEBUG=oomguard` says which.
  */
 function loadLintBundle({ cache = true } = {}) {
+  const debug = require('node:util').debuglog('oomguard');
   let source;
+  let compiled;
   try {
     // latin1: esbuild writes ASCII (charset: 'ascii'), and latin1 skips UTF-8 decoding.
     source = readFileSync(LINT_BUNDLE, 'latin1');
+    compiled = readFileSync(MAIN, 'latin1');
   } catch {
     return undefined;
   }
-  // The cache is used only with the bundle it was made from: both carry the same build id.
   const id = / build ([0-9a-f]{32})\n/.exec(source.slice(0, source.indexOf('\n') + 1))?.[1];
+  // scripts/bundle-lint.js ends dist/lib/cli/main.js with the bundle's build id. tsc rewrites every file
+  // it emits, so without that line tsc ran after the bundle was made and the bundle may hold older code.
+  if (!id || !compiled.endsWith(`\n// lint bundle build ${id}\n`)) {
+    debug('lint bundle %s is not from the last build of %s: not used', LINT_BUNDLE, MAIN);
+    return undefined;
+  }
+  // The cache is used only with the bundle it was made from: both carry the same build id.
   let cachedData;
-  if (cache && id) {
+  if (cache) {
     try {
       const bytes = readFileSync(LINT_CACHE);
       if (bytes.toString('latin1', 0, 32) === id) cachedData = bytes.subarray(32);
@@ -35,7 +45,7 @@ function loadLintBundle({ cache = true } = {}) {
     }
   }
   const script = new Script(Module.wrap(source), { filename: LINT_BUNDLE, cachedData });
-  require('node:util').debuglog('oomguard')('lint bundle %s, code cache %s', LINT_BUNDLE,
+  debug('lint bundle %s, code cache %s', LINT_BUNDLE,
     cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted');
   const bundle = new Module(LINT_BUNDLE, module);
   bundle.filename = LINT_BUNDLE;

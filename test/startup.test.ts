@@ -147,13 +147,14 @@ for (const { name, args, cwd, input } of CASES) {
   });
 }
 
-test('a code cache from another build is not used, one V8 rejects is compiled around, and no bundle means dist/', () => {
+test('a code cache from another build is not used, one V8 rejects is compiled around, and a stale or missing bundle means dist/', () => {
   // A copy of the package's layout: the launcher finds the bundle beside it, the package root above it.
   const copy = join(WORK, 'copy');
   mkdirSync(join(copy, 'bin'), { recursive: true });
   mkdirSync(join(copy, 'dist', 'lib', 'cli'), { recursive: true });
   copyFileSync(BIN, join(copy, 'bin', 'oomguard.js'));
   copyFileSync(BUNDLE, join(copy, 'dist', 'lib', 'cli', 'lint.bundle.js'));
+  copyFileSync(join(ROOT, 'dist', 'lib', 'cli', 'main.js'), join(copy, 'dist', 'lib', 'cli', 'main.js'));
   for (const name of ['package.json', 'schemas', 'node_modules']) symlinkSync(join(ROOT, name), join(copy, name));
   const expected = node([BIN, 'lint', 'one.yaml']);
   const lint = () => node([join(copy, 'bin', 'oomguard.js'), 'lint', 'one.yaml'], { env: { NODE_DEBUG: 'oomguard' } });
@@ -174,10 +175,17 @@ test('a code cache from another build is not used, one V8 rejects is compiled ar
   assert.is(run.status, expected.status);
   assert.fixture(run.stdout, expected.stdout);
 
-  // Without the bundle, the launcher runs lint from dist/lib/cli/main.js (here: the real dist/, by a link).
-  rmSync(join(copy, 'dist'), { recursive: true });
-  mkdirSync(join(copy, 'dist', 'lib', 'cli'), { recursive: true });
+  // tsc ran after the bundle (dist/lib/cli/main.js no longer ends with the bundle's build id): not used,
+  // lint runs from dist/'s modules (here: the real dist/, through a one-line main.js).
   writeFileSync(join(copy, 'dist', 'lib', 'cli', 'main.js'), `module.exports = require(${JSON.stringify(join(ROOT, 'dist', 'lib', 'cli', 'main.js'))});\n`);
+  run = lint();
+  assert.match(run.stderr, /lint bundle \S+ is not from the last build of \S+main\.js: not used/);
+  assert.not.match(run.stderr, /code cache/);
+  assert.is(run.status, expected.status);
+  assert.fixture(run.stdout, expected.stdout);
+
+  // Without the bundle, likewise.
+  rmSync(join(copy, 'dist', 'lib', 'cli', 'lint.bundle.js'));
   run = lint();
   assert.not.match(run.stderr, /lint bundle/);
   assert.is(run.status, expected.status);
