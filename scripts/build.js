@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run build` and `npm prepare`: compile lib/, bench/, examples/ and the Pulumi pack into dist/
-// with tsc, unless dist/ was already built from exactly these sources.
+// with tsc, then bundle `oomguard lint`'s start-up path (scripts/bundle-lint.js), unless dist/ was
+// already built from exactly these sources.
 //
 // Two modes, one output. With the test tools installed (dev/, linked into node_modules by
 // scripts/dev-tools.js, which `npm test` runs first) tsc type-checks everything. Without them
@@ -53,14 +54,25 @@ function devToolsLinked() {
   return Object.keys(devDependencies).every((name) => existsSync(join(root, 'node_modules', name, 'package.json')));
 }
 
+/** `oomguard lint`'s start-up bundle and its code cache (scripts/bundle-lint.js, docs/startup.md). */
+const LINT_CACHE = join(root, 'dist', 'lib', 'cli', 'lint.bundle.cache');
+function bundle() {
+  const step = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-lint.js')], { cwd: root, stdio: 'inherit' });
+  if (step.status !== 0) process.exit(step.status ?? 1);
+}
+
 const check = devToolsLinked();
 const mode = check ? 'checked' : 'emit-only';
 const hash = sourceHash();
 const stamp = existsSync(STAMP) ? readFileSync(STAMP, 'utf8').split(' ') : [];
 // A checked build serves both; an emit-only one is redone once the tools are there to check it.
-if (stamp[0] === hash && (stamp[1] === 'checked' || !check)) process.exit(0);
+if (stamp[0] === hash && (stamp[1] === 'checked' || !check)) {
+  if (!existsSync(LINT_CACHE)) bundle();
+  process.exit(0);
+}
 if (!check) process.stderr.write('oomguard build: emit only, no type check (the test tools in dev/ are not installed; `npm test` installs them)\n');
 const args = [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), ...(check ? [] : ['--noCheck'])];
 const tsc = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+bundle();
 writeFileSync(STAMP, `${hash} ${mode}`);

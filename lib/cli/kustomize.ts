@@ -4,7 +4,6 @@
  * partial object that would be reported as a container without a limit. Findings name the overlay
  * folder; lines are those of the rendered output. kubectl's own kustomize needs no cluster.
  */
-import { spawnSync } from 'node:child_process';
 import type { Linter } from '../engine/linter';
 import { lintText } from '../engine/lint-text';
 import { decodeManifest, MAX_FILE_BYTES } from './files';
@@ -15,6 +14,8 @@ const KUSTOMIZE_TIMEOUT_MS = 60_000;
 
 export function renderKustomization(folder: string, name: string, linter: Linter): FileOutcome {
   const kubectl = process.env.OOMGUARD_KUBECTL ?? 'kubectl';
+  // child_process (with net, dgram and streams behind it) loads only for --kustomize: ~2 ms of every lint.
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const result = spawnSync(kubectl, ['kustomize', folder], { maxBuffer: MAX_FILE_BYTES, timeout: KUSTOMIZE_TIMEOUT_MS, encoding: 'buffer' });
   if (result.error) {
     const code = (result.error as NodeJS.ErrnoException).code;
