@@ -7,7 +7,7 @@
  * left out), builds there, and compares every emitted file with this checkout's checked dist/.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { test } from 'uvu';
@@ -22,7 +22,7 @@ function isDevLink(path: string): boolean {
   return resolve(join(path, '..'), readlinkSync(path)).startsWith(DEV_MODULES);
 }
 
-/** The root's own packages (what `npm install` from the root lockfile gives), linked into `modules`. */
+/** The root's own packages (what `npm install` from the root lockfile gives), copied into `modules`. */
 function linkRootPackages(modules: string): string[] {
   const linked: string[] = [];
   const from = join(ROOT, 'node_modules');
@@ -32,7 +32,8 @@ function linkRootPackages(modules: string): string[] {
     for (const name of names) {
       if (isDevLink(join(from, name))) continue;
       mkdirSync(join(modules, name, '..'), { recursive: true });
-      symlinkSync(join(from, name), join(modules, name));
+      // A copy, not a link: esbuild names bundled modules by their real path, which must lie inside.
+      cpSync(join(from, name), join(modules, name), { recursive: true, dereference: true });
       linked.push(name);
     }
   }
@@ -51,7 +52,7 @@ function emitted(folder: string, out: string[] = [], base = folder): string[] {
 test('a clone without the test tools builds with --noCheck to the same dist/ as the checked build', () => {
   const work = mkdtempSync(join(tmpdir(), 'oomguard-build-'));
   try {
-    for (const path of ['lib', 'bench', 'examples', 'policies', 'schemas', 'scripts', 'test/helpers', 'dev/package.json', 'tsconfig.json', 'package.json']) {
+    for (const path of ['bin', 'lib', 'bench', 'examples', 'policies', 'schemas', 'scripts', 'test/helpers', 'dev/package.json', 'tsconfig.json', 'package.json']) {
       cpSync(join(ROOT, path), join(work, path), { recursive: true, filter: (source) => !/[/\\](node_modules|dist)$/.test(source) });
     }
     const linked = linkRootPackages(join(work, 'node_modules'));
@@ -79,7 +80,7 @@ test('a clone without the test tools builds with --noCheck to the same dist/ as 
     const different = theirs.filter((file) => !readFileSync(join(work, 'dist', file)).equals(readFileSync(join(ROOT, 'dist', file))));
     assert.equal(different, []);
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    if (!process.env.KEEP) rmSync(work, { recursive: true, force: true });
   }
 });
 
