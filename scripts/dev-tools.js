@@ -10,8 +10,9 @@
 //      node_modules, unless the root already has that name (a runtime dependency stays the
 //      package's own copy). Node and tsc follow the links to the real folder, so a linked package
 //      finds its own dependencies in dev/node_modules.
-// A root `npm ci` or `npm install` removes the links (they are not in the root lockfile); the next
-// `npm test` puts them back in well under a second.
+// A root `npm ci` or `npm install` removes the links (they are not in the root lockfile), and may
+// prune inside dev/node_modules through them; the next `npm test` sees what is missing, installs dev/
+// again and puts the links back.
 const { createHash } = require('node:crypto');
 const { spawnSync } = require('node:child_process');
 const { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, unlinkSync, writeFileSync } = require('node:fs');
@@ -27,10 +28,21 @@ function lockHash() {
   return createHash('sha256').update(readFileSync(join(dev, 'package-lock.json'))).digest('hex');
 }
 
+/**
+ * Packages of dev/package-lock.json missing from dev/node_modules. A root `npm install` run while the
+ * links are in place follows them and prunes what it takes for extraneous (seen: cdk8s-cli's own
+ * yargs 15, without which `cdk8s synth` fails), so the stamp alone cannot say the tree is whole.
+ */
+function missing() {
+  const { packages = {} } = JSON.parse(readFileSync(join(dev, 'package-lock.json'), 'utf8'));
+  return Object.entries(packages).filter(([path, entry]) => path && !entry.optional && !entry.link && !existsSync(join(dev, path, 'package.json'))).map(([path]) => path);
+}
+
 function install() {
   const hash = lockHash();
-  if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash) return;
-  process.stderr.write('oomguard dev tools: npm ci in dev/ (the test suite\'s tools; once per lockfile)\n');
+  const why = !existsSync(STAMP) || readFileSync(STAMP, 'utf8') !== hash ? 'once per lockfile' : missing().length ? `${missing()[0]} and maybe more were removed` : '';
+  if (!why) return;
+  process.stderr.write(`oomguard dev tools: npm ci in dev/ (the test suite's tools; ${why})\n`);
   const npm = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath]] : ['npm', []];
   // Under `npm test`, npm's script environment names the root as the project (npm_config_local_prefix)
   // and carries the root's package fields; the install in dev/ must see dev/ as its own project.
