@@ -45,13 +45,17 @@ export function formatTable(rows: readonly Recommendation[], meta: ReportMeta): 
   return `${out.join('\n')}\n`;
 }
 
+/** One container's JSON, every key in this order (a row's sentences are read from it here, once). */
 function jsonRow(row: Recommendation): Record<string, unknown> {
-  const { series: _series, ...rest } = row;
   return {
-    ...rest,
+    namespace: row.namespace, kind: row.kind, workload: row.workload, container: row.container, pods: row.pods, images: row.images,
+    runtime: row.runtime, runtimeSource: row.runtimeSource, workingSetBytes: row.workingSetBytes, rssBytes: row.rssBytes, peakBytes: row.peakBytes,
+    limitBytes: row.limitBytes, requestBytes: row.requestBytes, headroom: row.headroom, oomKilledPods: row.oomKilledPods, restarts: row.restarts,
+    verdict: row.verdict, recommendedLimitBytes: row.recommendedLimitBytes, explanation: row.explanation, action: row.action, peakAnnotation: row.peakAnnotation,
+    // JSON.stringify leaves out the keys whose value is undefined.
     peak: formatQuantity(Math.ceil(row.peakBytes / 1048576) * 1048576),
-    ...(row.limitBytes !== undefined ? { limit: formatQuantity(row.limitBytes) } : {}),
-    ...(row.recommendedLimitBytes !== undefined ? { recommendedLimit: formatQuantity(row.recommendedLimitBytes) } : {}),
+    limit: row.limitBytes !== undefined ? formatQuantity(row.limitBytes) : undefined,
+    recommendedLimit: row.recommendedLimitBytes !== undefined ? formatQuantity(row.recommendedLimitBytes) : undefined,
   };
 }
 

@@ -3,7 +3,8 @@
  * knows, with leak/spike classification, in a risk-sorted table, JSON, CSV or an HTML page of charts;
  * `--manifests DIR` matches them to the manifests and `--write` records the measured peaks there.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { chartPathProblem, writeChartFile } from '../../lab/chart-file';
 import { parseDuration } from '../../alerts/promql';
 import { createPrometheusClient, PrometheusError } from '../../prometheus/client';
 import { collect, DEFAULT_MAX_SAMPLES, DEFAULT_STEP, DEFAULT_WINDOW, resolveWindow } from '../../recommend/collect';
@@ -115,6 +116,12 @@ export async function run(argv: string[]): Promise<number> {
   if (tokenFile !== undefined) headers.authorization = `Bearer ${readToken(tokenFile)}`;
   const warnings = new Set<string>();
 
+  // The page's path is checked before minutes of queries; the page itself is written atomically.
+  if (values.html !== undefined) {
+    const problem = chartPathProblem(values.html);
+    if (problem) throw new UsageError(`--html ${values.html}: ${problem}`);
+  }
+
   // Manifests first: a bad folder is reported before minutes of queries, and runtimes come from them.
   let index: import('../../recommend/manifests').ManifestIndex | undefined;
   if (values.manifests) {
@@ -208,14 +215,16 @@ export async function run(argv: string[]): Promise<number> {
   if (values.html) {
     const { renderHtml } = require('../../recommend/html') as typeof import('../../recommend/html');
     try {
-      writeFileSync(values.html, renderHtml(rows, meta));
+      writeChartFile(values.html, renderHtml(rows, meta));
     } catch (error) {
       process.stderr.write(`oomguard recommend: --html ${values.html}: ${(error as Error).message}\n`);
       return 2;
     }
   }
 
-  if (format === 'json') writeJson((text) => process.stdout.write(text), rows, meta, manifestReport ? { manifests: manifestReport } : {});
+  // A partial answer's warnings are in the report too, so a script sees them.
+  const extra = { ...(warnings.size > 0 ? { warnings: [...warnings] } : {}), ...(manifestReport ? { manifests: manifestReport } : {}) };
+  if (format === 'json') writeJson((text) => process.stdout.write(text), rows, meta, extra);
   else if (format === 'csv') process.stdout.write(formatCsv(rows));
   else process.stdout.write(formatTable(rows, meta) + (diff ? `\n${diff}` : ''));
   return code;
