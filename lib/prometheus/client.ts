@@ -141,7 +141,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       if (bad !== undefined) throw new SyntaxError(bad);
       payload = JSON.parse(text);
     } catch {
-      throw new PrometheusError(`${endpoint.href} answered HTTP ${response.status} with something that is not the Prometheus API (${(bad ?? text).slice(0, 120).replace(/\s+/g, ' ')})`, response.status);
+      throw new PrometheusError(`${endpoint.href} answered HTTP ${response.status} with something that is not the Prometheus API (${(bad ?? text).slice(0, 120).replace(/\s+/g, ' ').trim()})`, response.status);
     }
     if (payload === null || typeof payload !== 'object' || payload.status !== 'success') {
       throw new PrometheusError(`Prometheus rejected the query (HTTP ${response.status}, ${payload?.errorType ?? 'error'}): ${payload?.error ?? 'no message'}`, response.status, payload?.errorType);

@@ -132,7 +132,12 @@ export async function collect(client: PrometheusClient, options: CollectOptions,
     return client.query(expr, end);
   };
 
-  const sized = await instant(namespaceSizeQuery({ ...base, ...(options.namespaces?.length ? { namespaces: options.namespaces } : {}) }));
+  const sized = await instant(namespaceSizeQuery({ ...base, ...(options.namespaces?.length ? { namespaces: options.namespaces } : {}) })).catch((error) => {
+    // This query loads one series at a time: refused, no page can be small enough.
+    throw isSampleLimit(error)
+      ? new PrometheusError(`${(error as Error).message} (one series over --window ${window} is over the server's sample limit, its --query.max-samples: use a shorter --window or raise the limit)`, (error as PrometheusError).status, (error as PrometheusError).errorType)
+      : error;
+  });
   const sizes = new Map<string, number>();
   for (const sample of sized) if (sample.metric.namespace) sizes.set(sample.metric.namespace, sample.value);
 

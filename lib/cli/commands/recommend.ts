@@ -111,9 +111,16 @@ export async function run(argv: string[]): Promise<number> {
   for (const header of values.header ?? []) {
     const found = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+):\s*(.*)$/.exec(header);
     if (!found || /[\r\n]/.test(found[2])) throw new UsageError(`--header must be "NAME: VALUE", got ${JSON.stringify(header)}`);
-    headers[found[1].toLowerCase()] = found[2].trim();
+    const name = found[1].toLowerCase();
+    // One value per name: Mimir's tenant federation is one header (`X-Scope-OrgID: t1|t2`), and two
+    // joined with a comma would name a tenant "t1, t2".
+    if (name in headers) throw new UsageError(`--header ${found[1]} is given twice; give it once (Mimir reads several tenants from one value: 'X-Scope-OrgID: t1|t2')`);
+    headers[name] = found[2].trim();
   }
-  if (tokenFile !== undefined) headers.authorization = `Bearer ${readToken(tokenFile)}`;
+  if (tokenFile !== undefined) {
+    if ('authorization' in headers) throw new UsageError('--bearer-token-file and --header Authorization both set the Authorization header; give one');
+    headers.authorization = `Bearer ${readToken(tokenFile)}`;
+  }
   const warnings = new Set<string>();
 
   // The page's path is checked before minutes of queries; the page itself is written atomically.
@@ -160,7 +167,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof PrometheusError) {
       const refused = error.status === 401 || error.status === 403;
-      const hint = !refused ? ''
+      const hint = error.status === 404 ? ' (is the path right? Mimir serves the API under /prometheus, Thanos Query and Prometheus under their --web.route-prefix)'
+        : !refused ? ''
         : tokenFile === undefined ? ' (pass a token with --bearer-token-file FILE)'
           : error.status === 401 ? ` (the token in ${tokenFile} was refused)`
             : ` (the token in ${tokenFile} is not allowed this; a multi-tenant gateway such as Mimir's may want --header 'X-Scope-OrgID: TENANT')`;
