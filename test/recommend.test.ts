@@ -104,6 +104,40 @@ test('2,000 containers in 400 workloads: every peak exact, every leak and spike,
   assert.ok((verdicts.get('leak') ?? 0) >= 50 && (verdicts.get('spike') ?? 0) >= 300 && (verdicts.get('job') ?? 0) >= 100, JSON.stringify([...verdicts]));
 });
 
+test('Jobs and CronJobs roll up and are sized from their peak: an hourly CronJob whose runs tile the window and grow is no leak', async ({ ready, server, expected }) => {
+  if (!ready) return;
+  const hourly = expected.find((c) => c.kind === 'CronJob' && c.pods === 360)!;
+  const bare = expected.find((c) => c.kind === 'Job')!;
+  const result = await cli(recommend, [...base(server!.url), '--format', 'json', '--namespace', hourly.namespace, '--namespace', bare.namespace]);
+  assert.is(result.code, 0, result.stderr);
+  const rows = JSON.parse(result.stdout).containers as Record<string, any>[];
+  for (const job of [hourly, bare]) {
+    const row = rows.find((r) => id(r as never) === id(job))!;
+    const peak = Math.max(job.peakWorkingSet, job.peakRss);
+    assert.equal([row.verdict.kind, row.pods, row.recommendedLimitBytes], ['job', job.pods, size(Math.ceil(peak / MI) * MI, job.runtime as never).limitBytes]);
+    assert.match(row.action, new RegExp(`; job: ${job.pods} short-lived pods? in the window, sized from their highest peak, [0-9.]+Mi at 2026-11-\\d\\dT\\d\\d:00Z \\(leak and spike are told apart only in long-running containers\\)$`));
+  }
+});
+
+test('memory follows the page, not the fleet: the whole fleet costs at most 1.35x the peak RSS of one namespace', async ({ ready, server }) => {
+  if (!ready) return;
+  const bin = join(__dirname, '..', 'bin', 'oomguard.js');
+  const rss = (scope: string[]) => {
+    const file = join(tmpdir(), `oomguard-recommend-rss-${process.pid}`);
+    const run = spawnSync(process.execPath, ['-r', join(__dirname, 'helpers', 'report-max-rss.js'), bin, 'recommend', ...base(server!.url), '--format', 'json', ...scope], {
+      encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, OOMGUARD_TEST_RSS_FILE: file },
+    });
+    assert.is(run.status, 0, run.stderr);
+    const kib = Number(readFileSync(file, 'utf8'));
+    rmSync(file);
+    return { kib, rows: JSON.parse(run.stdout).containers.length as number };
+  };
+  const one = rss(['--namespace', 'team-01']);
+  const all = rss([]);
+  assert.ok(all.rows >= 10 * one.rows, `${all.rows} rows vs ${one.rows}`);
+  assert.ok(all.kib <= 1.35 * one.kib, `peak RSS ${Math.round(all.kib / 1024)} MiB for ${all.rows} containers vs ${Math.round(one.kib / 1024)} MiB for ${one.rows}`);
+});
+
 test('a page the server refuses for its size is split until it fits, with the same answers', async ({ ready, server, expected }) => {
   if (!ready) return;
   // The default budget packs everything in one page; the server's small limit refuses it.

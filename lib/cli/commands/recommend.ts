@@ -8,7 +8,7 @@ import { chartPathProblem, writeChartFile } from '../../lab/chart-file';
 import { parseDuration } from '../../alerts/promql';
 import { createPrometheusClient, PrometheusError } from '../../prometheus/client';
 import { collect, DEFAULT_MAX_SAMPLES, DEFAULT_STEP, DEFAULT_WINDOW, resolveWindow } from '../../recommend/collect';
-import { formatCsv, formatTable, writeJson, type ReportMeta } from '../../recommend/format';
+import { csvPieces, jsonPieces, tablePieces, type ReportMeta } from '../../recommend/format';
 import { parseSelector } from '../../recommend/promql';
 import { buildRecommendation, byRisk, type Recommendation } from '../../recommend/report';
 import { displayPath } from '../files';
@@ -59,6 +59,34 @@ function readToken(file: string): string {
   }
   if (token === '' || /\s/.test(token)) throw new UsageError(`--bearer-token-file ${file} must hold one token (it is ${token === '' ? 'empty' : 'more than one word'})`);
   return token;
+}
+
+/**
+ * Write the report to stdout 64 KiB at a time, waiting for a pipe to drain: Node queues what a pipe
+ * cannot take yet, and a fleet's JSON queued whole costs more memory than the run itself.
+ */
+async function writeOut(pieces: Iterable<string>): Promise<void> {
+  let buffer = '';
+  const flush = async () => {
+    const ok = process.stdout.write(buffer);
+    buffer = '';
+    if (ok) return;
+    // Drained, or the reader went away (bin/oomguard.js drops the rest of the output on EPIPE).
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        process.stdout.off('drain', done);
+        process.stdout.off('error', done);
+        resolve();
+      };
+      process.stdout.on('drain', done);
+      process.stdout.on('error', done);
+    });
+  };
+  for (const piece of pieces) {
+    buffer += piece;
+    if (buffer.length >= 65_536) await flush();
+  }
+  if (buffer) await flush();
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -232,8 +260,8 @@ export async function run(argv: string[]): Promise<number> {
 
   // A partial answer's warnings are in the report too, so a script sees them.
   const extra = { ...(warnings.size > 0 ? { warnings: [...warnings] } : {}), ...(manifestReport ? { manifests: manifestReport } : {}) };
-  if (format === 'json') writeJson((text) => process.stdout.write(text), rows, meta, extra);
-  else if (format === 'csv') process.stdout.write(formatCsv(rows));
-  else process.stdout.write(formatTable(rows, meta) + (diff ? `\n${diff}` : ''));
+  const pieces = format === 'json' ? jsonPieces(rows, meta, extra) : format === 'csv' ? csvPieces(rows) : tablePieces(rows, meta);
+  await writeOut(pieces);
+  if (format === 'table' && diff) await writeOut([`\n${diff}`]);
   return code;
 }
