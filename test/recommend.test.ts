@@ -115,7 +115,7 @@ test('Jobs and CronJobs roll up and are sized from their peak: an hourly CronJob
     const row = rows.find((r) => id(r as never) === id(job))!;
     const peak = Math.max(job.peakWorkingSet, job.peakRss);
     assert.equal([row.verdict.kind, row.pods, row.recommendedLimitBytes], ['job', job.pods, size(Math.ceil(peak / MI) * MI, job.runtime as never).limitBytes]);
-    assert.match(row.action, new RegExp(`; job: ${job.pods} short-lived pods? in the window, sized from their highest peak, [0-9.]+Mi at 2026-11-\\d\\dT\\d\\d:00Z \\(leak and spike are told apart only in long-running containers\\)$`));
+    assert.match(row.action, new RegExp(`; job: ${job.pods} short-lived pods? in the window, sized from (its|their) highest peak, [0-9.]+Mi at 2026-11-\\d\\dT\\d\\d:00Z \\(leak and spike are told apart only in long-running containers\\)$`));
   }
 });
 

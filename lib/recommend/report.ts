@@ -97,7 +97,7 @@ export function describeVerdict(verdict: Verdict, limitBytes?: number): string {
     case 'rising':
       return `rising: peak ${describeBytes(verdict.peakBytes)} at ${new Date(verdict.peakAt * 1000).toISOString().slice(0, 16)}Z over baseline ${describeBytes(Math.round(verdict.baselineBytes))}, not back to baseline by the window's end; measure again`;
     case 'job':
-      return `job: ${verdict.pods} short-lived pod${verdict.pods === 1 ? '' : 's'} in the window, sized from their highest peak, ${describeBytes(verdict.peakBytes)} at ${new Date(verdict.peakAt * 1000).toISOString().slice(0, 16)}Z (leak and spike are told apart only in long-running containers)`;
+      return `job: ${verdict.pods} short-lived pod${verdict.pods === 1 ? '' : 's'} in the window, sized from ${verdict.pods === 1 ? 'its' : 'their'} highest peak, ${describeBytes(verdict.peakBytes)} at ${new Date(verdict.peakAt * 1000).toISOString().slice(0, 16)}Z (leak and spike are told apart only in long-running containers)`;
     case 'steady':
       return `steady: baseline ${describeBytes(Math.round(verdict.baselineBytes))}, peak ${describeBytes(verdict.peakBytes)}`;
     case 'unknown':
