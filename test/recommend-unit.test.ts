@@ -221,6 +221,9 @@ test('answers are cut into result elements as they arrive, whatever the chunks; 
   assert.equal(split('{"other":{"result":[{"a":1}]},"data":{"result":[{"b":2}]}}', 6), { elements: [{ b: 2 }], envelope: '{"other":{"result":[{"a":1}]},"data":{"result":[]}}' });
   // The envelope is bounded: a huge page that is not the API does not grow memory.
   assert.is(split('x'.repeat(MAX_ENVELOPE_CHARS + 5000), 65536).envelope.length, MAX_ENVELOPE_CHARS);
+  // Nor does a body of brackets, or a giant key.
+  assert.throws(() => split('['.repeat(1_000_000), 4096), /JSON nested deeper than 64/);
+  assert.equal(split(`{"${'k'.repeat(1_000_000)}":1,"data":{"result":[2]}}`, 4096).elements, [2]);
 });
 
 test('a Job\'s or CronJob\'s containers: sized from the peak of their runs, never a leak, even when the runs tile the window and grow', () => {

@@ -15,6 +15,10 @@
 export const MAX_ENVELOPE_CHARS = 1 << 20;
 /** One element at most: a series of 11,000 points (Prometheus' cap) is about 300 KB. */
 export const MAX_ELEMENT_CHARS = 64 << 20;
+/** Nesting at most: Prometheus' answers are 5 deep; a body of brackets must not grow the stack without end. */
+export const MAX_DEPTH = 64;
+/** Only `data` and `result` matter among the keys; a longer key is kept this far. */
+const MAX_KEY_CHARS = 64;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -88,7 +92,7 @@ export class ResultSplitter {
       if (this.inString) {
         if (this.escaped) {
           this.escaped = false;
-          if (this.capturingKey) this.keyText += chunk[i];
+          if (this.capturingKey && this.keyText.length < MAX_KEY_CHARS) this.keyText += chunk[i];
         } else if (c === BACKSLASH) {
           this.escaped = true;
         } else if (c === QUOTE) {
@@ -97,7 +101,7 @@ export class ResultSplitter {
             this.capturingKey = false;
             this.keys[this.stack.length - 1] = this.keyText;
           }
-        } else if (this.capturingKey) {
+        } else if (this.capturingKey && this.keyText.length < MAX_KEY_CHARS) {
           this.keyText += chunk[i];
         }
         continue;
@@ -118,10 +122,12 @@ export class ResultSplitter {
           this.expectKey = false;
           break;
         case OPEN_BRACE:
+          if (this.stack.length >= MAX_DEPTH) throw new RangeError(`JSON nested deeper than ${MAX_DEPTH}`);
           this.stack.push(c);
           this.expectKey = true;
           break;
         case OPEN_BRACKET:
+          if (this.stack.length >= MAX_DEPTH) throw new RangeError(`JSON nested deeper than ${MAX_DEPTH}`);
           this.stack.push(c);
           this.expectKey = false;
           if (this.elementDepth < 0 && this.inResult()) {
