@@ -28,7 +28,8 @@ export interface FleetOptions {
   readonly end: number;
 }
 
-export type Verdict = 'leak' | 'spike' | 'steady';
+/** `job`: a Job's or CronJob's containers, sized from their peak and never judged a leak or a spike. */
+export type Verdict = 'leak' | 'spike' | 'steady' | 'job';
 
 export interface ExpectedContainer {
   readonly namespace: string;
@@ -119,8 +120,12 @@ function buildWorkloads(options: Required<FleetOptions>, start: number): Workloa
   const list: Workload[] = [];
   for (let i = 0; i < workloads; i++) {
     const namespace = `team-${String(i % namespaces).padStart(2, '0')}`;
-    const kind = i % 40 === 39 ? 'Pod' : (['Deployment', 'Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const)[i % 5];
-    const name = `${kind === 'CronJob' ? 'job' : kind === 'Pod' ? 'debug' : 'svc'}-${i}`;
+    // One CronJob in 50 is a bare Job instead (its pods roll up to the Job itself).
+    const kind = i % 40 === 39 ? 'Pod' : i % 50 === 29 ? 'Job' : (['Deployment', 'Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const)[i % 5];
+    const name = `${kind === 'CronJob' ? 'job' : kind === 'Job' ? 'batch' : kind === 'Pod' ? 'debug' : 'svc'}-${i}`;
+    // One CronJob in 80 runs hourly, five pods a run, and its memory grows run after run: its runs tile
+    // the window, so its series has no gap and rising daily minimums, and it is still no leak.
+    const hourlyCronJob = kind === 'CronJob' && i % 400 === 4;
     // Half the workloads are one container in `perWorkload` replicas, half one replica of `perWorkload` containers.
     const containerCount = i % 2 === 1 || kind === 'Pod' ? Math.min(perWorkload, CONTAINER_NAMES.length) : 1;
     const replicas = kind === 'Pod' ? 1 : Math.max(1, Math.round(perWorkload / containerCount));
@@ -143,6 +148,17 @@ function buildWorkloads(options: Required<FleetOptions>, start: number): Workloa
         pods.push({ name: `${name}-${k}`, owner: { kind, name }, from: start, to: end });
       } else if (kind === 'DaemonSet') {
         pods.push({ name: `${name}-${suffix(seed)}`, owner: { kind, name }, from: start, to: end });
+      } else if (hourlyCronJob) {
+        if (k > 0) continue;
+        for (let from = start; from < end; from += HOUR) {
+          const job = `${name}-${29_000_000 + Math.floor(from / 60)}`;
+          jobs.push({ name: job, owner: name, from, to: from + HOUR });
+          for (let slot = 0; slot < replicas; slot++) pods.push({ name: `${job}-${suffix(seed + from + slot)}`, owner: { kind: 'Job', name: job }, from, to: from + HOUR });
+        }
+      } else if (kind === 'Job') {
+        const from = start + Math.floor((noise(seed, 40) * window) / 2 / HOUR) * HOUR;
+        if (k === 0) jobs.push({ name, owner: '<none>', from, to: from + 8 * HOUR });
+        pods.push({ name: `${name}-${suffix(seed)}`, owner: { kind: 'Job', name }, from, to: from + 8 * HOUR });
       } else if (kind === 'CronJob') {
         // One Job per replica slot, spread over the window, each running 8 hours.
         const from = start + Math.floor((k * window) / replicas / HOUR) * HOUR;
@@ -161,10 +177,12 @@ function buildWorkloads(options: Required<FleetOptions>, start: number): Workloa
       const image = IMAGES[(i + j) % IMAGES.length];
       const wholeLife = pods.every((pod) => pod.from === start && pod.to === end);
       const r = noise(seed, 1);
-      const verdict: Verdict = wholeLife && (i * 7 + j) % 10 === 3 ? 'leak' : r < 0.45 ? 'spike' : 'steady';
+      // The memory's shape; a Job's or CronJob's containers are sized from their peak whatever it is.
+      const shape: Verdict = hourlyCronJob || (wholeLife && (i * 7 + j) % 10 === 3) ? 'leak' : r < 0.45 ? 'spike' : 'steady';
+      const verdict: Verdict = kind === 'CronJob' || kind === 'Job' ? 'job' : shape;
       const base = Math.round((64 + noise(seed, 2) * 700) * MI) + Math.floor(noise(seed, 3) * 4096);
       const spikes: { at: number; width: number; factor: number }[] = [];
-      if (verdict === 'spike') {
+      if (shape === 'spike') {
         const life = pods[Math.floor(noise(seed, 4) * pods.length)];
         for (let s = 0; s < 3; s++) {
           const span = life.to - life.from;
@@ -172,9 +190,8 @@ function buildWorkloads(options: Required<FleetOptions>, start: number): Workloa
           spikes.push({ at, width: (1 + Math.floor(noise(seed, 20 + s) * 3)) * options.resolution, factor: 2 + noise(seed, 30 + s) * 2 });
         }
       }
-      const growthPerDay = verdict === 'leak' ? 0.15 + noise(seed, 5) * 0.25 : 0;
-      const limited = noise(seed, 6) >= 0.1;
-      const killed = verdict !== 'leak' && noise(seed, 7) < 0.05;
+      const growthPerDay = shape === 'leak' ? 0.15 + noise(seed, 5) * 0.25 : 0;
+      const killed = shape !== 'leak' && noise(seed, 7) < 0.05;
       // Two kills of the first pod, at 30% and 60% of its life, on kube-state-metrics' hourly samples.
       const first = pods[0];
       const kills = killed ? [0.3, 0.6].map((at) => first.from + Math.floor(((first.to - first.from) * at) / HOUR) * HOUR) : [];
@@ -276,7 +293,10 @@ export function writeFleet(file: string, fleetOptions: FleetOptions): Fleet {
     add(labels({ namespace: 'team-00', replicaset: 'orphan-5d8f7b9c4', owner_kind: '<none>', owner_name: '<none>', owner_is_controller: '<none>' }), start, end, () => 1);
   });
   family('kube_job_owner', (add) => {
-    for (const w of workloads) for (const job of w.jobs) add(labels({ namespace: w.namespace, job_name: job.name, owner_kind: 'CronJob', owner_name: job.owner, owner_is_controller: 'true' }), job.from, job.to, () => 1);
+    for (const w of workloads) for (const job of w.jobs) {
+      const owned = job.owner !== '<none>';
+      add(labels({ namespace: w.namespace, job_name: job.name, owner_kind: owned ? 'CronJob' : '<none>', owner_name: job.owner, owner_is_controller: owned ? 'true' : '<none>' }), job.from, job.to, () => 1);
+    }
   });
   family('kube_pod_labels', (add) => {
     for (const w of workloads) if (w.podLabelRuntime) for (const pod of w.pods) add(labels({ namespace: w.namespace, pod: pod.name, label_oomguard_io_runtime: w.podLabelRuntime }), pod.from, pod.to, () => 1);

@@ -11,6 +11,7 @@ import { CSV_COLUMNS, formatCsv, formatJson } from '../lib/recommend/format';
 import { parseSelector, scopeMatchers, workloadOfPod } from '../lib/recommend/promql';
 import { buildRecommendation, byRisk, describeVerdict, type Recommendation } from '../lib/recommend/report';
 import { workloadChartSpec } from '../lib/recommend/html';
+import { MAX_ENVELOPE_CHARS, ResultSplitter } from '../lib/prometheus/stream';
 import { indexManifests, planPeakEdits } from '../lib/recommend/manifests';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -184,6 +185,55 @@ test('--manifests in one generated file of 3,000 workloads: every edit in place,
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/** Feed `text` to a splitter in pieces of `size` characters; the elements and the envelope. */
+function split(text: string, size: number): { elements: unknown[]; envelope: string } {
+  const elements: unknown[] = [];
+  const splitter = new ResultSplitter((json) => elements.push(JSON.parse(json)));
+  for (let i = 0; i < text.length; i += size) splitter.push(text.slice(i, i + size));
+  return { elements, envelope: splitter.end() };
+}
+
+test('answers are cut into result elements as they arrive, whatever the chunks; the envelope stays', () => {
+  // Label values with everything that could fool a scanner: quotes, backslashes, brackets, commas, keys' names.
+  const result = [
+    { metric: { namespace: 'a"b', pod: 'x\\"]}', container: '{"result":[1,2]}', image: 'caf\u00e9 \u2028 ✓' }, values: [[1, '1'], [2, '2.5e9']] },
+    { metric: {}, values: [] },
+    { metric: { figure: 'max', note: ',,,][' }, values: [[3, 'NaN']] },
+  ];
+  const answer = { status: 'success', data: { resultType: 'matrix', result }, warnings: ['store "eu" down: a,b]'], infos: [] };
+  for (const text of [JSON.stringify(answer), JSON.stringify(answer, null, 2)]) {
+    for (const size of [1, 2, 3, 7, 64, text.length]) {
+      const { elements, envelope } = split(text, size);
+      assert.equal(elements, result, `chunks of ${size}`);
+      assert.equal(JSON.parse(envelope), { ...answer, data: { resultType: 'matrix', result: [] } }, `chunks of ${size}`);
+    }
+  }
+  // A scalar's result is [time, value]; an empty result; a key order other than Prometheus'.
+  assert.equal(split('{"status":"success","data":{"resultType":"scalar","result":[1764460800.5,"7"]}}', 5).elements, [1764460800.5, '7']);
+  assert.equal(split('{"data":{"result":[],"resultType":"vector"},"status":"success"}', 3), { elements: [], envelope: '{"data":{"result":[],"resultType":"vector"},"status":"success"}' });
+  // An error, and something that is not JSON at all, pass through whole into the envelope.
+  const error = '{"status":"error","errorType":"execution","error":"query processing would load too many samples into memory in query execution"}';
+  assert.equal(split(error, 10), { elements: [], envelope: error });
+  assert.equal(split('<html><body>502 Bad Gateway [nginx]</body></html>\n', 4), { elements: [], envelope: '<html><body>502 Bad Gateway [nginx]</body></html>\n' });
+  // Only `data.result` of the top object is cut up; a `result` elsewhere is envelope.
+  assert.equal(split('{"other":{"result":[{"a":1}]},"data":{"result":[{"b":2}]}}', 6), { elements: [{ b: 2 }], envelope: '{"other":{"result":[{"a":1}]},"data":{"result":[]}}' });
+  // The envelope is bounded: a huge page that is not the API does not grow memory.
+  assert.is(split('x'.repeat(MAX_ENVELOPE_CHARS + 5000), 65536).envelope.length, MAX_ENVELOPE_CHARS);
+  // Nor does a body of brackets, or a giant key.
+  assert.throws(() => split('['.repeat(1_000_000), 4096), /JSON nested deeper than 64/);
+  assert.equal(split(`{"${'k'.repeat(1_000_000)}":1,"data":{"result":[2]}}`, 4096).elements, [2]);
+});
+
+test('a Job\'s or CronJob\'s containers: sized from the peak of their runs, never a leak, even when the runs tile the window and grow', () => {
+  // Hourly runs that leave no gap, each a little bigger: daily minimums rise, as a leak's would.
+  const runs = series(3, (h) => (300 + 2 * h + (h % 24 === 5 ? 200 : 0)) * MI, (h) => (300 + 2 * h) * MI);
+  assert.is(classify(runs, 2048 * MI).kind, 'leak', 'judged as one process, it would look like a leak');
+  const verdict = classify(runs, 2048 * MI, { shortLivedPods: 72 });
+  assert.equal(verdict, { kind: 'job', pods: 72, peakBytes: (300 + 2 * 53 + 200) * MI, peakAt: END - 18 * HOUR });
+  assert.is(describeVerdict(verdict), 'job: 72 short-lived pods in the window, sized from their highest peak, 606Mi at 2026-11-29T06:00Z (leak and spike are told apart only in long-running containers)');
+  assert.equal(classify(series(1, () => Number.NaN), undefined, { shortLivedPods: 3 }).kind, 'unknown');
 });
 
 test.run();

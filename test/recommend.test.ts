@@ -20,7 +20,7 @@ import { run as lint } from '../lib/cli/commands/lint';
 import { createPrometheusClient, PrometheusError } from '../lib/prometheus/client';
 import { memoryRangeQuery } from '../lib/recommend/promql';
 import { recommend as size } from '../lib/sizing/formula';
-import { authProxy, backfill, freePort, startPrometheus, type RunningPrometheus } from './helpers/prometheus-server';
+import { authProxy, backfill, copyBlocks, freePort, headerGateway, startPrometheus, type RunningPrometheus } from './helpers/prometheus-server';
 import { haveTool } from './helpers/tools';
 import { captureRun } from './helpers/capture';
 
@@ -79,7 +79,7 @@ test('2,000 containers in 400 workloads: every peak exact, every leak and spike,
   if (!ready) return;
   assert.is(running, 2000, 'the fixture has 2,000 running containers');
   assert.is(new Set(expected.map((c) => `${c.namespace}/${c.workload}`)).size, 400);
-  assert.equal([...new Set(expected.map((c) => c.kind))].sort(), ['CronJob', 'DaemonSet', 'Deployment', 'Pod', 'StatefulSet']);
+  assert.equal([...new Set(expected.map((c) => c.kind))].sort(), ['CronJob', 'DaemonSet', 'Deployment', 'Job', 'Pod', 'StatefulSet']);
   // The limit is real: the whole fleet in one range query is refused.
   try {
     await createPrometheusClient({ url: server!.url }).queryRange(memoryRangeQuery({ window: '3d' }, '1h'), { start: END - 3 * 86400 + 3600, end: END, step: 3600 });
@@ -101,7 +101,41 @@ test('2,000 containers in 400 workloads: every peak exact, every leak and spike,
   assert.ok(seconds <= 30, `${seconds}s`);
   const verdicts = new Map<string, number>();
   for (const c of expected) verdicts.set(c.verdict, (verdicts.get(c.verdict) ?? 0) + 1);
-  assert.ok((verdicts.get('leak') ?? 0) >= 50 && (verdicts.get('spike') ?? 0) >= 300, JSON.stringify([...verdicts]));
+  assert.ok((verdicts.get('leak') ?? 0) >= 50 && (verdicts.get('spike') ?? 0) >= 300 && (verdicts.get('job') ?? 0) >= 100, JSON.stringify([...verdicts]));
+});
+
+test('Jobs and CronJobs roll up and are sized from their peak: an hourly CronJob whose runs tile the window and grow is no leak', async ({ ready, server, expected }) => {
+  if (!ready) return;
+  const hourly = expected.find((c) => c.kind === 'CronJob' && c.pods === 360)!;
+  const bare = expected.find((c) => c.kind === 'Job')!;
+  const result = await cli(recommend, [...base(server!.url), '--format', 'json', '--namespace', hourly.namespace, '--namespace', bare.namespace]);
+  assert.is(result.code, 0, result.stderr);
+  const rows = JSON.parse(result.stdout).containers as Record<string, any>[];
+  for (const job of [hourly, bare]) {
+    const row = rows.find((r) => id(r as never) === id(job))!;
+    const peak = Math.max(job.peakWorkingSet, job.peakRss);
+    assert.equal([row.verdict.kind, row.pods, row.recommendedLimitBytes], ['job', job.pods, size(Math.ceil(peak / MI) * MI, job.runtime as never).limitBytes]);
+    assert.match(row.action, new RegExp(`; job: ${job.pods} short-lived pods? in the window, sized from (its|their) highest peak, [0-9.]+Mi at 2026-11-\\d\\dT\\d\\d:00Z \\(leak and spike are told apart only in long-running containers\\)$`));
+  }
+});
+
+test('memory follows the page, not the fleet: the whole fleet costs at most 1.35x the peak RSS of one namespace', async ({ ready, server }) => {
+  if (!ready) return;
+  const bin = join(__dirname, '..', 'bin', 'oomguard.js');
+  const rss = (scope: string[]) => {
+    const file = join(tmpdir(), `oomguard-recommend-rss-${process.pid}`);
+    const run = spawnSync(process.execPath, ['-r', join(__dirname, 'helpers', 'report-max-rss.js'), bin, 'recommend', ...base(server!.url), '--format', 'json', ...scope], {
+      encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, OOMGUARD_TEST_RSS_FILE: file },
+    });
+    assert.is(run.status, 0, run.stderr);
+    const kib = Number(readFileSync(file, 'utf8'));
+    rmSync(file);
+    return { kib, rows: JSON.parse(run.stdout).containers.length as number };
+  };
+  const one = rss(['--namespace', 'team-01']);
+  const all = rss([]);
+  assert.ok(all.rows >= 10 * one.rows, `${all.rows} rows vs ${one.rows}`);
+  assert.ok(all.kib <= 1.35 * one.kib, `peak RSS ${Math.round(all.kib / 1024)} MiB for ${all.rows} containers vs ${Math.round(one.kib / 1024)} MiB for ${one.rows}`);
 });
 
 test('a page the server refuses for its size is split until it fits, with the same answers', async ({ ready, server, expected }) => {
@@ -243,6 +277,71 @@ test('a Prometheus that is down, and one that stops answering: exit 2 with the r
   assert.match(none.stderr, /has no container_memory_working_set_bytes with a kube_pod_owner in the last 3d in namespace no-such-namespace/);
 });
 
+test('what Thanos Query and Mimir add, on a real Prometheus: a path prefix, tenant headers, a partial answer\'s warnings', async ({ ready, dir, expected }) => {
+  if (!ready) return;
+  // Neither Thanos nor Mimir can be installed here (not in Debian, not on npm); what tells them apart
+  // from Prometheus for recommend is reproduced with Prometheus itself. Mimir serves the API under
+  // /prometheus and Thanos Query under its --web.route-prefix; a remote_read endpoint that is down
+  // makes Prometheus answer with `warnings`, as Thanos does when a store is down (a partial response).
+  const copy = join(dir, 'prefixed');
+  copyBlocks(dir, copy);
+  const closed = await freePort();
+  const prefixed = await startPrometheus(copy, [], {
+    routePrefix: '/prometheus',
+    config: `remote_read:\n  - url: http://127.0.0.1:${closed}/api/v1/read\n    read_recent: true\n`,
+  });
+  const gateway = await headerGateway(prefixed.url, { 'X-Scope-OrgID': 'team-a|team-b', 'X-Team': 'platform' });
+  try {
+    const inScope = expected.filter((c) => c.namespace === 'team-08');
+    const result = await cli(recommend, [...base(prefixed.url), '--namespace', 'team-08', '--format', 'json']);
+    assert.is(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.equal(compare(inScope, report.containers), {});
+    // Every query came back with the same warning: printed once, the exit code unchanged, and in the JSON.
+    const warning = `remote_read: error sending request: Post "http://127.0.0.1:${closed}/api/v1/read": dial tcp 127.0.0.1:${closed}: connect: connection refused`;
+    assert.is(result.stderr, `oomguard recommend: warning from ${prefixed.url}: ${warning} (figures may be incomplete)\n`);
+    assert.equal(report.warnings, [warning]);
+    // The server's root is not the API: a 404, with the hint.
+    const root = prefixed.url.replace(/\/prometheus$/, '');
+    const wrong = await cli(recommend, [...base(root), '--namespace', 'team-08']);
+    assert.is(wrong.code, 2);
+    assert.is(wrong.stderr, `oomguard recommend: ${root}/api/v1/query answered HTTP 404 with something that is not the Prometheus API (404 page not found) (is the path right? Mimir serves the API under /prometheus, Thanos Query and Prometheus under their --web.route-prefix)\n`);
+    // Headers, repeatable: every request carries each of them; without one, the gateway refuses.
+    const tenants = await cli(recommend, [...base(`${gateway.url}/prometheus`), '--namespace', 'team-08', '--format', 'json', '--header', 'X-Scope-OrgID: team-a|team-b', '--header', 'x-team:platform']);
+    assert.is(tenants.code, 0, tenants.stderr);
+    assert.equal(compare(inScope, JSON.parse(tenants.stdout).containers), {});
+    assert.ok(gateway.seen.length >= 3);
+    assert.equal(new Set(gateway.seen.map((headers) => headers.join(' '))), new Set(['team-a|team-b platform']));
+    const one = await cli(recommend, [...base(`${gateway.url}/prometheus`), '--namespace', 'team-08', '--header', 'X-Scope-OrgID: team-a|team-b']);
+    assert.is(one.code, 2);
+    assert.match(one.stderr, /answered HTTP 401 \(not authenticated\): missing X-Team/);
+  } finally {
+    await gateway.close();
+    await prefixed.stop();
+  }
+  // Prometheus' sample limit, much lower: a namespace's range query is split in time until it fits,
+  // with the same figures; lower than one series over the window: a clear error, exit 2.
+  const limited = await startPrometheus(copy, ['--query.max-samples=4000']);
+  try {
+    const inScope = expected.filter((c) => c.namespace === 'team-05');
+    const split = await cli(recommend, [...base(limited.url), '--namespace', 'team-05', '--format', 'json']);
+    assert.is(split.code, 0, split.stderr);
+    const report = JSON.parse(split.stdout);
+    assert.ok(report.splits > 0, `${report.splits} splits`);
+    assert.equal(compare(inScope, report.containers), {});
+  } finally {
+    await limited.stop();
+  }
+  const tiny = await startPrometheus(copy, ['--query.max-samples=500']);
+  try {
+    const refused = await cli(recommend, [...base(tiny.url), '--namespace', 'team-05']);
+    assert.is(refused.code, 2);
+    assert.is(refused.stderr, `oomguard recommend: Prometheus rejected the query (HTTP 422, execution): query processing would load too many samples into memory in query execution (one series over --window 3d is over the server's sample limit, its --query.max-samples: use a shorter --window or raise the limit)\n`);
+  } finally {
+    await tiny.stop();
+  }
+});
+
 /** The fenced block that follows `<!-- recommend-e2e: NAME -->` in docs/recommend.md. */
 function docBlock(doc: string, name: string): string {
   const found = new RegExp(`<!-- recommend-e2e: ${name} -->\\n\`\`\`[a-z]*\\n([\\s\\S]*?)\`\`\`\\n`).exec(doc);
@@ -322,6 +421,8 @@ test('usage errors', async () => {
     [['--prometheus', 'not a url'], /is not a URL/],
     [['--prometheus', 'http://x', '--max-samples', '0'], /--max-samples must be a positive whole number/],
     [['--prometheus', 'http://x', '--header', 'X-Scope-OrgID'], /--header must be "NAME: VALUE"/],
+    [['--prometheus', 'http://x', '--header', 'X-Scope-OrgID: a', '--header', 'x-scope-orgid: b'], /--header x-scope-orgid is given twice; give it once \(Mimir reads several tenants from one value: 'X-Scope-OrgID: t1\|t2'\)/],
+    [['--prometheus', 'http://x', '--html', '/no/such/folder/r.html'], /--html \/no\/such\/folder\/r\.html: the folder \/no\/such\/folder does not exist/],
   ] as const) {
     try {
       const result = await cli(recommend, [...argv]);

@@ -1,8 +1,11 @@
 /**
- * A small client for the Prometheus HTTP API (`/api/v1/query`, instant queries), enough to read a
- * workload's peak memory. Uses Node's global fetch; POST with a form body so long PromQL never hits a
+ * A small client for the Prometheus HTTP API (`/api/v1/query`, `/api/v1/query_range`), enough to read
+ * a workload's peak memory and a fleet's memory over a window. Answers are read as they arrive, one
+ * result element at a time (lib/prometheus/stream.ts). Uses Node's global fetch; POST with a form body so long PromQL never hits a
  * URL length limit (the API accepts both, prometheus.io/docs/prometheus/latest/querying/api/).
  */
+
+import { ResultSplitter } from './stream';
 
 export interface PrometheusClientOptions {
   /** The server's base URL, with any path prefix (`http://prometheus:9090`, `https://host/prometheus`). */
@@ -41,6 +44,13 @@ export interface PrometheusClient {
   query(expr: string, time?: Date | number): Promise<VectorSample[]>;
   /** A range query (`/api/v1/query_range`): one series per label set, points `step` seconds apart. */
   queryRange(expr: string, range: RangeSpec): Promise<MatrixSeries[]>;
+  /**
+   * The same range query, each series handed to `each` as it arrives and then dropped: memory follows
+   * one series, not the answer (a fleet's answer is tens of megabytes of JSON).
+   */
+  queryRangeEach(expr: string, range: RangeSpec, each: (series: MatrixSeries) => void): Promise<void>;
+  /** An instant query, each sample handed to `each` (after the server has said it succeeded). */
+  queryEach(expr: string, time: Date | number | undefined, each: (sample: VectorSample) => void): Promise<void>;
 }
 
 export interface RangeSpec {
@@ -73,8 +83,12 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   const doFetch = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? 30_000;
 
-  /** POST a form to an API endpoint and return the `data` of a successful answer. */
-  async function call(path: string, body: URLSearchParams): Promise<{ resultType?: string; result?: unknown }> {
+  /**
+   * POST a form to an API endpoint; hand each element of the answer's `data.result` to `each` as it
+   * arrives (parsed one by one, never the whole answer at once: lib/prometheus/stream.ts), and return
+   * the answer's `resultType` once the server has said it succeeded.
+   */
+  async function call(path: string, body: URLSearchParams, each: (element: unknown) => void): Promise<string | undefined> {
     const endpoint = new URL(path, root);
     // The server gives up when we do (the API's `timeout`, capped by its --query.timeout), instead of
     // evaluating a query nobody waits for.
@@ -92,63 +106,98 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000}s` : `${error instanceof Error ? error.message : String(error)}${cause}`;
       throw new PrometheusError(`cannot reach Prometheus at ${endpoint.href}: ${reason}`);
     }
-    let text: string;
+    const refused = response.status === 401 || response.status === 403;
+    let bad: string | undefined;
+    const splitter = new ResultSplitter((json) => {
+      let element: unknown;
+      try {
+        element = JSON.parse(json);
+      } catch {
+        bad ??= json.slice(0, 120);
+        return;
+      }
+      if (!refused && bad === undefined) each(element);
+    });
     try {
-      text = await response.text();
+      const decoder = new TextDecoder('utf-8');
+      if (response.body) {
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) splitter.push(decoder.decode(chunk, { stream: true }));
+      }
+      splitter.push(decoder.decode());
     } catch (error) {
+      if (error instanceof RangeError) throw new PrometheusError(`${endpoint.href} answered more than oomguard reads: ${error.message}`, response.status);
       // The body can time out too: a server that sends headers and then stalls.
       const reason = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError') ? `no answer within ${timeoutMs / 1000}s` : String(error);
       throw new PrometheusError(`cannot read the answer of Prometheus at ${endpoint.href}: ${reason}`);
     }
-    if (response.status === 401 || response.status === 403) {
+    const text = splitter.end();
+    if (refused) {
       // What an authenticating proxy in front of Prometheus (kube-rbac-proxy, an OAuth proxy) answers.
       const said = text.trim().slice(0, 120).replace(/\s+/g, ' ');
       throw new PrometheusError(`${endpoint.href} answered HTTP ${response.status} (${response.status === 401 ? 'not authenticated' : 'not allowed'})${said ? `: ${said}` : ''}`, response.status);
     }
     let payload: { status?: string; error?: string; errorType?: string; warnings?: unknown; data?: { resultType?: string; result?: unknown } };
     try {
+      if (bad !== undefined) throw new SyntaxError(bad);
       payload = JSON.parse(text);
     } catch {
-      throw new PrometheusError(`${endpoint.href} answered HTTP ${response.status} with something that is not the Prometheus API (${text.slice(0, 120).replace(/\s+/g, ' ')})`, response.status);
+      throw new PrometheusError(`${endpoint.href} answered HTTP ${response.status} with something that is not the Prometheus API (${(bad ?? text).slice(0, 120).replace(/\s+/g, ' ').trim()})`, response.status);
     }
-    if (payload.status !== 'success') {
-      throw new PrometheusError(`Prometheus rejected the query (HTTP ${response.status}, ${payload.errorType ?? 'error'}): ${payload.error ?? 'no message'}`, response.status, payload.errorType);
+    if (payload === null || typeof payload !== 'object' || payload.status !== 'success') {
+      throw new PrometheusError(`Prometheus rejected the query (HTTP ${response.status}, ${payload?.errorType ?? 'error'}): ${payload?.error ?? 'no message'}`, response.status, payload?.errorType);
     }
     if (Array.isArray(payload.warnings) && options.onWarning) for (const warning of payload.warnings) options.onWarning(String(warning));
-    return payload.data ?? {};
+    // A scalar's result is itself an array ([time, value]): its two items arrive as elements.
+    return payload.data?.resultType;
+  }
+
+  const toSeries = (series: { metric?: Record<string, string>; values?: [number, string | number][] }): MatrixSeries => {
+    const values = series.values ?? [];
+    for (const pair of values) pair[1] = Number(pair[1]);
+    return { metric: series.metric ?? {}, values: values as unknown as (readonly [number, number])[] };
+  };
+  const toSample = (sample: { metric?: Record<string, string>; value?: [number, string] }): VectorSample => ({
+    metric: sample.metric ?? {},
+    time: Number(sample.value?.[0]),
+    value: Number(sample.value?.[1]),
+  });
+
+  async function rangeEach(expr: string, range: RangeSpec, each: (series: MatrixSeries) => void): Promise<void> {
+    const body = new URLSearchParams({ query: expr, start: String(range.start), end: String(range.end), step: String(range.step) });
+    const type = await call('api/v1/query_range', body, (element) => each(toSeries(element as never)));
+    if (type !== 'matrix') throw new PrometheusError(`expected a range vector from ${JSON.stringify(expr)}, got ${type}`);
+  }
+
+  async function instantEach(expr: string, time: Date | number | undefined, each: (sample: VectorSample) => void): Promise<void> {
+    const body = new URLSearchParams({ query: expr });
+    if (time !== undefined) body.set('time', unixSeconds(time));
+    // Samples are handed on as they arrive: Prometheus writes `status` before `data`, and a caller
+    // whose query then fails drops what it gathered.
+    const scalar: unknown[] = [];
+    const type = await call('api/v1/query', body, (element) => {
+      if (element !== null && typeof element === 'object' && !Array.isArray(element)) each(toSample(element as never));
+      else scalar.push(element);
+    });
+    if (type === 'scalar' && scalar.length === 2) {
+      each({ metric: {}, time: Number(scalar[0]), value: Number(scalar[1]) });
+      return;
+    }
+    if (type !== 'vector') throw new PrometheusError(`expected an instant vector from ${JSON.stringify(expr)}, got ${type}`);
   }
 
   return {
     url: base.href,
+    queryRangeEach: rangeEach,
+    queryEach: instantEach,
     async queryRange(expr, range) {
-      const body = new URLSearchParams({ query: expr, start: String(range.start), end: String(range.end), step: String(range.step) });
-      const data = await call('api/v1/query_range', body);
-      if (data.resultType !== 'matrix' || !Array.isArray(data.result)) {
-        throw new PrometheusError(`expected a range vector from ${JSON.stringify(expr)}, got ${data.resultType}`);
-      }
-      // Converted in place: a fleet's answer holds hundreds of thousands of points, and a copy of each
-      // pair would double the memory a page needs.
-      return data.result.map((series: { metric?: Record<string, string>; values?: [number, string | number][] }) => {
-        const values = series.values ?? [];
-        for (const pair of values) pair[1] = Number(pair[1]);
-        return { metric: series.metric ?? {}, values: values as unknown as (readonly [number, number])[] };
-      });
+      const result: MatrixSeries[] = [];
+      await rangeEach(expr, range, (series) => result.push(series));
+      return result;
     },
     async query(expr, time) {
-      const body = new URLSearchParams({ query: expr });
-      if (time !== undefined) body.set('time', unixSeconds(time));
-      const data = await call('api/v1/query', body);
-      if (data.resultType === 'scalar' && Array.isArray(data.result)) {
-        return [{ metric: {}, time: Number(data.result[0]), value: Number(data.result[1]) }];
-      }
-      if (data.resultType !== 'vector' || !Array.isArray(data.result)) {
-        throw new PrometheusError(`expected an instant vector from ${JSON.stringify(expr)}, got ${data.resultType}`);
-      }
-      return data.result.map((sample: { metric?: Record<string, string>; value?: [number, string] }) => ({
-        metric: sample.metric ?? {},
-        time: Number(sample.value?.[0]),
-        value: Number(sample.value?.[1]),
-      }));
+      const result: VectorSample[] = [];
+      await instantEach(expr, time, (sample) => result.push(sample));
+      return result;
     },
   };
 }

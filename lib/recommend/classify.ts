@@ -54,6 +54,17 @@ export type Verdict =
   }
   | { readonly kind: 'rising'; readonly baselineBytes: number; readonly peakBytes: number; readonly peakAt: number; readonly lowestAfterBytes?: number }
   | { readonly kind: 'steady'; readonly baselineBytes: number; readonly peakBytes: number }
+  | {
+    /**
+     * A Job's or CronJob's containers: each run is a new pod that starts, works and exits, so its
+     * series is many short processes, not one; sized from the highest peak of any run.
+     */
+    readonly kind: 'job';
+    readonly pods: number;
+    readonly peakBytes: number;
+    /** Unix seconds of the step holding the peak. */
+    readonly peakAt: number;
+  }
   | { readonly kind: 'unknown'; readonly reason: string };
 
 function median(values: number[]): number {
@@ -91,7 +102,16 @@ export function dailyMinimums(series: MemorySeries, days: number): number[] {
   return result;
 }
 
-export function classify(series: MemorySeries, limitBytes?: number): Verdict {
+export interface ClassifyOptions {
+  /**
+   * The container's pods run to completion (a Job's, a CronJob's runs), this many in the window: no
+   * leak or spike verdict, whose daily minimums and baseline need one long-running process (an hourly
+   * CronJob's runs tile the window and their minimums can rise by chance), but the peak of the runs.
+   */
+  readonly shortLivedPods?: number;
+}
+
+export function classify(series: MemorySeries, limitBytes?: number, options: ClassifyOptions = {}): Verdict {
   const mins: number[] = [];
   let peakBytes = -Infinity;
   let peakIndex = -1;
@@ -102,6 +122,7 @@ export function classify(series: MemorySeries, limitBytes?: number): Verdict {
       peakIndex = i;
     }
   }
+  if (options.shortLivedPods !== undefined && peakIndex >= 0) return { kind: 'job', pods: options.shortLivedPods, peakBytes, peakAt: series.times[peakIndex] };
   if (mins.length < 2 || peakIndex < 0) return { kind: 'unknown', reason: `${mins.length} point${mins.length === 1 ? '' : 's'} of data in the window` };
 
   const first = series.times[0];

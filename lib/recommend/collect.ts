@@ -131,52 +131,65 @@ export async function collect(client: PrometheusClient, options: CollectOptions,
     stats.queries++;
     return client.query(expr, end);
   };
-  const range = (expr: string, from: number, to: number) => {
-    stats.queries++;
-    return client.queryRange(expr, { start: from, end: to, step: stepSeconds });
-  };
 
-  const sized = await instant(namespaceSizeQuery({ ...base, ...(options.namespaces?.length ? { namespaces: options.namespaces } : {}) }));
+  const sized = await instant(namespaceSizeQuery({ ...base, ...(options.namespaces?.length ? { namespaces: options.namespaces } : {}) })).catch((error) => {
+    // This query loads one series at a time: refused, no page can be small enough.
+    throw isSampleLimit(error)
+      ? new PrometheusError(`${(error as Error).message} (one series over --window ${window} is over the server's sample limit, its --query.max-samples: use a shorter --window or raise the limit)`, (error as PrometheusError).status, (error as PrometheusError).errorType)
+      : error;
+  });
   const sizes = new Map<string, number>();
   for (const sample of sized) if (sample.metric.namespace) sizes.set(sample.metric.namespace, sample.value);
 
-  /** The memory series of one page, split in time when the server refuses the whole range. */
-  const memory = async (scope: Scope, from: number, to: number): Promise<MatrixSeries[]> => {
+  // Label values recur in every series of a workload: one copy of each for the whole run.
+  const names = new Map<string, string>();
+  const intern = (text: string) => {
+    const found = names.get(text);
+    if (found !== undefined) return found;
+    names.set(text, text);
+    return text;
+  };
+
+  /** The memory series of one page into `page`, split in time when the server refuses the whole range. */
+  const memory = async (scope: Scope, page: PageFigures, from: number, to: number): Promise<void> => {
     try {
-      return await range(memoryRangeQuery(scope, step), from, to);
+      stats.queries++;
+      await client.queryRangeEach(memoryRangeQuery(scope, step), { start: from, end: to, step: stepSeconds }, (series) => page.addSeries(series));
     } catch (error) {
       const steps = Math.round((to - from) / stepSeconds) + 1;
       if (!isSampleLimit(error) || steps < 2 || (scope.namespaces?.length ?? 0) > 1) throw error;
+      // A refused answer carries no data: the halves fill the same page, each point at its own step.
       stats.splits++;
       const middle = from + Math.floor(steps / 2) * stepSeconds;
-      const [early, late] = [await memory(scope, from, middle - stepSeconds), await memory(scope, middle, to)];
-      const merged = new Map<string, { metric: Record<string, string>; values: (readonly [number, number])[] }>();
-      for (const series of [...early, ...late]) {
-        const id = `${key(series.metric)}\u0000${series.metric.figure}`;
-        const entry = merged.get(id) ?? { metric: { ...series.metric }, values: [] };
-        entry.values.push(...series.values);
-        merged.set(id, entry);
-      }
-      return [...merged.values()];
+      await memory(scope, page, from, middle - stepSeconds);
+      await memory(scope, page, middle, to);
     }
+  };
+  const figures = (scope: Scope, page: PageFigures) => {
+    stats.queries++;
+    return client.queryEach(figuresQuery(scope), end, (sample) => page.addFigure(sample));
   };
 
   const cost = (namespaces: readonly string[]) => namespaces.reduce((sum, namespace) => sum + (sizes.get(namespace) ?? 0), 0) * points * SAMPLES_PER_SERIES_POINT;
-  /** One page's answers; undefined when the server refused them for their size and the page can be made smaller. */
-  const runPage = async (namespaces: string[]): Promise<[VectorSample[], MatrixSeries[]] | undefined> => {
+  /** One page's figures; undefined when the server refused them for their size and the page can be made smaller. */
+  const runPage = async (namespaces: string[]): Promise<PageFigures | undefined> => {
     const scope: Scope = { ...base, namespaces };
+    const page = new PageFigures(start, stepSeconds, points, intern);
     try {
-      return await Promise.all([instant(figuresQuery(scope)), range(memoryRangeQuery(scope, step), start, end)]);
+      await Promise.all([figures(scope, page), memory(scope, page, start, end)]);
+      return page;
     } catch (error) {
       if (!isSampleLimit(error)) throw error;
       stats.splits++;
       if (namespaces.length > 1) return undefined;
-      const figures = await instant(figuresQuery(scope)).catch((cause) => {
+      const alone = new PageFigures(start, stepSeconds, points, intern);
+      await figures(scope, alone).catch((cause) => {
         throw isSampleLimit(cause)
           ? new PrometheusError(`${(cause as Error).message} (namespace ${namespaces[0]} alone is over the server's sample limit for one series over --window ${window}: use a shorter --window or raise the limit)`)
           : cause;
       });
-      return [figures, await memory(scope, start, end)];
+      await memory(scope, alone, start, end);
+      return alone;
     }
   };
 
@@ -193,38 +206,49 @@ export async function collect(client: PrometheusClient, options: CollectOptions,
     }
     queue = queue.slice(page.length);
     stats.pages++;
-    await onPage({ namespaces: page, containers: assemble(answers[0], answers[1], start, stepSeconds, points) });
+    await onPage({ namespaces: page, containers: answers.containers() });
   }
   return stats;
 }
 
-/** Turn one page's answers into one record per container. */
-function assemble(figures: readonly VectorSample[], series: readonly MatrixSeries[], start: number, step: number, points: number): ContainerFigures[] {
-  const containers = new Map<string, ContainerFigures>();
-  const runtimes = new Map<string, string>();
-  const entry = (metric: Readonly<Record<string, string>>): ContainerFigures => {
+/**
+ * One page's figures, filled as the answers arrive (a sample or a series at a time, in any order):
+ * one record per container, its memory series as typed arrays, one point per step.
+ */
+export class PageFigures {
+  private readonly byKey = new Map<string, ContainerFigures>();
+  private readonly runtimes = new Map<string, string>();
+  /** The steps' times, shared by every container of the page. */
+  private readonly times: Float64Array;
+
+  constructor(private readonly start: number, private readonly step: number, private readonly points: number, private readonly intern: (text: string) => string = (text) => text) {
+    this.times = new Float64Array(points);
+    for (let i = 0; i < points; i++) this.times[i] = start + i * step;
+  }
+
+  private entry(metric: Readonly<Record<string, string>>): ContainerFigures {
     const id = key(metric);
-    let found = containers.get(id);
+    let found = this.byKey.get(id);
     if (!found) {
-      const times = new Float64Array(points);
-      for (let i = 0; i < points; i++) times[i] = start + i * step;
+      const intern = this.intern;
       found = {
-        namespace: metric.namespace, kind: metric.workload_kind, workload: metric.workload, container: metric.container,
+        namespace: intern(metric.namespace), kind: intern(metric.workload_kind), workload: intern(metric.workload), container: intern(metric.container),
         oomKilledPods: 0, restarts: 0, pods: 0, images: new Map(),
-        times, max: new Float64Array(points).fill(Number.NaN), min: new Float64Array(points).fill(Number.NaN),
+        times: this.times, max: new Float64Array(this.points).fill(Number.NaN), min: new Float64Array(this.points).fill(Number.NaN),
       };
-      containers.set(id, found);
+      this.byKey.set(id, found);
     }
     return found;
-  };
-  for (const sample of figures) {
+  }
+
+  addFigure(sample: VectorSample): void {
     const { metric, value } = sample;
-    if (!Number.isFinite(value)) continue;
+    if (!Number.isFinite(value)) return;
     if (metric.figure === 'runtime') {
-      runtimes.set(`${metric.namespace}\u0000${metric.workload_kind}\u0000${metric.workload}`, metric.runtime);
-      continue;
+      this.runtimes.set(`${metric.namespace}\u0000${metric.workload_kind}\u0000${metric.workload}`, this.intern(metric.runtime));
+      return;
     }
-    const container = entry(metric);
+    const container = this.entry(metric);
     switch (metric.figure) {
       case 'ws': container.workingSetBytes = value; break;
       case 'rss': container.rssBytes = value; break;
@@ -233,26 +257,31 @@ function assemble(figures: readonly VectorSample[], series: readonly MatrixSerie
       case 'oom': container.oomKilledPods = value; break;
       case 'restarts': container.restarts = Math.round(value); break;
       case 'pods': container.pods = value; break;
-      case 'image': container.images.set(metric.image ?? '', value); break;
+      case 'image': container.images.set(this.intern(metric.image ?? ''), value); break;
       default: break;
     }
   }
-  for (const one of series) {
-    const container = entry(one.metric);
-    const target = one.metric.figure === 'max' ? container.max : one.metric.figure === 'min' ? container.min : undefined;
-    if (!target) continue;
-    for (const [time, value] of one.values) {
-      const index = Math.round((time - start) / step);
-      if (index >= 0 && index < points) target[index] = value;
+
+  addSeries(series: MatrixSeries): void {
+    const figure = series.metric.figure;
+    if (figure !== 'max' && figure !== 'min') return;
+    const container = this.entry(series.metric);
+    const target = figure === 'max' ? container.max : container.min;
+    for (const [time, value] of series.values) {
+      const index = Math.round((time - this.start) / this.step);
+      if (index >= 0 && index < this.points) target[index] = value;
     }
   }
-  const result: ContainerFigures[] = [];
-  for (const container of containers.values()) {
-    // Only kube-state-metrics knows it (no cAdvisor series): nothing to size from.
-    if (container.workingSetBytes === undefined && container.rssBytes === undefined) continue;
-    const runtime = runtimes.get(`${container.namespace}\u0000${container.kind}\u0000${container.workload}`);
-    if (runtime) container.runtimeLabel = runtime;
-    result.push(container);
+
+  /** One record per container that cAdvisor knows (kube-state-metrics alone gives nothing to size from). */
+  containers(): ContainerFigures[] {
+    const result: ContainerFigures[] = [];
+    for (const container of this.byKey.values()) {
+      if (container.workingSetBytes === undefined && container.rssBytes === undefined) continue;
+      const runtime = this.runtimes.get(`${container.namespace}\u0000${container.kind}\u0000${container.workload}`);
+      if (runtime) container.runtimeLabel = runtime;
+      result.push(container);
+    }
+    return result;
   }
-  return result;
 }

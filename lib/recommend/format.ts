@@ -25,53 +25,66 @@ function verdictCell(row: Recommendation): string {
   return v.kind;
 }
 
-export function formatTable(rows: readonly Recommendation[], meta: ReportMeta): string {
+/** The table, then one line per container with its action and figures, then the summary, in pieces. */
+export function* tablePieces(rows: readonly Recommendation[], meta: ReportMeta): Generator<string> {
   const header = ['NAMESPACE', 'WORKLOAD', 'CONTAINER', 'RUNTIME', 'PEAK', 'LIMIT', 'HEADROOM', 'OOM', 'RESTARTS', 'VERDICT', 'RECOMMENDED'];
-  const cells = rows.map((row) => [
+  const cellsOf = (row: Recommendation) => [
     row.namespace, `${row.kind}/${row.workload}`, row.container, row.runtime ?? 'unknown', describeBytes(row.peakBytes),
     row.limitBytes !== undefined ? formatQuantity(row.limitBytes) : '-', percent(row.headroom), String(row.oomKilledPods), String(row.restarts),
     verdictCell(row), row.recommendedLimitBytes !== undefined ? formatQuantity(row.recommendedLimitBytes) : row.verdict.kind === 'leak' ? 'profile' : '-',
-  ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column].length)));
+  ];
+  // Widths first, from cells made and dropped row by row: a fleet's table never exists as one string.
+  const widths = header.map((title) => title.length);
+  for (const row of rows) cellsOf(row).forEach((cell, column) => { widths[column] = Math.max(widths[column], cell.length); });
   const line = (values: readonly string[]) => values.map((value, column) => (column === values.length - 1 ? value : value.padEnd(widths[column]))).join('  ');
-  const out = [line(header), ...cells.map(line)];
-  out.push('');
+  yield `${line(header)}\n`;
+  for (const row of rows) yield `${line(cellsOf(row))}\n`;
+  yield '\n';
   // Each verdict with its figures, in the table's order.
-  for (const row of rows) out.push(`${row.namespace}/${row.kind}/${row.workload} ${row.container}: ${row.action}`);
+  for (const row of rows) yield `${row.namespace}/${row.kind}/${row.workload} ${row.container}: ${row.action}\n`;
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(row.verdict.kind, (counts.get(row.verdict.kind) ?? 0) + 1);
-  out.push('');
-  out.push(`${rows.length} container${rows.length === 1 ? '' : 's'} (${[...counts].map(([kind, n]) => `${n} ${kind}`).join(', ')}) over ${meta.window} to ${new Date(meta.end * 1000).toISOString()} from ${meta.prometheus}: ${meta.queries} queries in ${meta.pages} page${meta.pages === 1 ? '' : 's'}${meta.seconds !== undefined ? `, ${meta.seconds.toFixed(1)}s` : ''}`);
-  return `${out.join('\n')}\n`;
+  yield `\n${rows.length} container${rows.length === 1 ? '' : 's'} (${[...counts].map(([kind, n]) => `${n} ${kind}`).join(', ')}) over ${meta.window} to ${new Date(meta.end * 1000).toISOString()} from ${meta.prometheus}: ${meta.queries} queries in ${meta.pages} page${meta.pages === 1 ? '' : 's'}${meta.seconds !== undefined ? `, ${meta.seconds.toFixed(1)}s` : ''}\n`;
 }
 
+export function formatTable(rows: readonly Recommendation[], meta: ReportMeta): string {
+  return [...tablePieces(rows, meta)].join('');
+}
+
+/** One container's JSON, every key in this order (a row's sentences are read from it here, once). */
 function jsonRow(row: Recommendation): Record<string, unknown> {
-  const { series: _series, ...rest } = row;
   return {
-    ...rest,
+    namespace: row.namespace, kind: row.kind, workload: row.workload, container: row.container, pods: row.pods, images: row.images,
+    runtime: row.runtime, runtimeSource: row.runtimeSource, workingSetBytes: row.workingSetBytes, rssBytes: row.rssBytes, peakBytes: row.peakBytes,
+    limitBytes: row.limitBytes, requestBytes: row.requestBytes, headroom: row.headroom, oomKilledPods: row.oomKilledPods, restarts: row.restarts,
+    verdict: row.verdict, recommendedLimitBytes: row.recommendedLimitBytes, explanation: row.explanation, action: row.action, peakAnnotation: row.peakAnnotation,
+    // JSON.stringify leaves out the keys whose value is undefined.
     peak: formatQuantity(Math.ceil(row.peakBytes / 1048576) * 1048576),
-    ...(row.limitBytes !== undefined ? { limit: formatQuantity(row.limitBytes) } : {}),
-    ...(row.recommendedLimitBytes !== undefined ? { recommendedLimit: formatQuantity(row.recommendedLimitBytes) } : {}),
+    limit: row.limitBytes !== undefined ? formatQuantity(row.limitBytes) : undefined,
+    recommendedLimit: row.recommendedLimitBytes !== undefined ? formatQuantity(row.recommendedLimitBytes) : undefined,
   };
 }
 
 /**
- * The JSON report, written in pieces (one per container) so a fleet's report never exists as one
- * string: the same text `JSON.stringify(report, null, 2)` would give.
+ * The JSON report in pieces (one per container), so a fleet's report never exists as one string:
+ * the same text `JSON.stringify(report, null, 2)` would give.
  */
-export function writeJson(write: (text: string) => void, rows: readonly Recommendation[], meta: ReportMeta, extra: Record<string, unknown> = {}): void {
+export function* jsonPieces(rows: readonly Recommendation[], meta: ReportMeta, extra: Record<string, unknown> = {}): Generator<string> {
   const head = JSON.stringify({ ...meta, end: new Date(meta.end * 1000).toISOString() }, null, 2);
-  write(`${head.slice(0, -2)},\n  "containers": [`);
-  rows.forEach((row, index) => write(`${index === 0 ? '' : ','}\n    ${JSON.stringify(jsonRow(row), null, 2).replace(/\n/g, '\n    ')}`));
-  write(rows.length === 0 ? ']' : '\n  ]');
-  for (const [key, value] of Object.entries(extra)) write(`,\n  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')}`);
-  write('\n}\n');
+  yield `${head.slice(0, -2)},\n  "containers": [`;
+  let index = 0;
+  for (const row of rows) yield `${index++ === 0 ? '' : ','}\n    ${JSON.stringify(jsonRow(row), null, 2).replace(/\n/g, '\n    ')}`;
+  yield rows.length === 0 ? ']' : '\n  ]';
+  for (const [key, value] of Object.entries(extra)) yield `,\n  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')}`;
+  yield '\n}\n';
+}
+
+export function writeJson(write: (text: string) => void, rows: readonly Recommendation[], meta: ReportMeta, extra: Record<string, unknown> = {}): void {
+  for (const piece of jsonPieces(rows, meta, extra)) write(piece);
 }
 
 export function formatJson(rows: readonly Recommendation[], meta: ReportMeta, extra: Record<string, unknown> = {}): string {
-  let text = '';
-  writeJson((piece) => { text += piece; }, rows, meta, extra);
-  return text;
+  return [...jsonPieces(rows, meta, extra)].join('');
 }
 
 /** RFC 4180: quote a field holding a comma, a quote or a line break; double the quotes. */
@@ -87,7 +100,12 @@ export const CSV_COLUMNS = [
 ] as const;
 
 export function formatCsv(rows: readonly Recommendation[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
+  return [...csvPieces(rows)].join('');
+}
+
+/** The CSV, a line at a time. */
+export function* csvPieces(rows: readonly Recommendation[]): Generator<string> {
+  yield `${CSV_COLUMNS.join(',')}\n`;
   for (const row of rows) {
     const v = row.verdict;
     const values: Record<(typeof CSV_COLUMNS)[number], unknown> = {
@@ -101,7 +119,6 @@ export function formatCsv(rows: readonly Recommendation[]): string {
       recommended_limit_bytes: row.recommendedLimitBytes, recommended_limit: row.recommendedLimitBytes !== undefined ? formatQuantity(row.recommendedLimitBytes) : undefined,
       action: row.action,
     };
-    lines.push(CSV_COLUMNS.map((column) => csvField(values[column])).join(','));
+    yield `${CSV_COLUMNS.map((column) => csvField(values[column])).join(',')}\n`;
   }
-  return `${lines.join('\n')}\n`;
 }

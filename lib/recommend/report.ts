@@ -96,6 +96,8 @@ export function describeVerdict(verdict: Verdict, limitBytes?: number): string {
       return `spike: baseline ${describeBytes(Math.round(verdict.baselineBytes))}, peak ${describeBytes(verdict.peakBytes)} at ${new Date(verdict.peakAt * 1000).toISOString().slice(0, 16)}Z, back to ${describeBytes(Math.round(verdict.returnedBytes))} by ${new Date(verdict.returnedAt * 1000).toISOString().slice(0, 16)}Z`;
     case 'rising':
       return `rising: peak ${describeBytes(verdict.peakBytes)} at ${new Date(verdict.peakAt * 1000).toISOString().slice(0, 16)}Z over baseline ${describeBytes(Math.round(verdict.baselineBytes))}, not back to baseline by the window's end; measure again`;
+    case 'job':
+      return `job: ${verdict.pods} short-lived pod${verdict.pods === 1 ? '' : 's'} in the window, sized from ${verdict.pods === 1 ? 'its' : 'their'} highest peak, ${describeBytes(verdict.peakBytes)} at ${new Date(verdict.peakAt * 1000).toISOString().slice(0, 16)}Z (leak and spike are told apart only in long-running containers)`;
     case 'steady':
       return `steady: baseline ${describeBytes(Math.round(verdict.baselineBytes))}, peak ${describeBytes(verdict.peakBytes)}`;
     case 'unknown':
@@ -111,60 +113,114 @@ export interface BuildOptions {
   readonly chartPoints?: number;
 }
 
-function chartSeries(figures: ContainerFigures, points: number): [number, number][] {
-  const out: [number, number][] = [];
-  const bucket = Math.max(1, Math.ceil(figures.times.length / points));
-  for (let i = 0; i < figures.times.length; i += bucket) {
+/** Memory over the window for a chart, downsampled to a fixed number of points: step index and bytes. */
+interface ChartPoints {
+  readonly start: number;
+  readonly step: number;
+  /** Step of each point (a series has at most 11,000 steps). */
+  readonly index: Uint16Array;
+  readonly bytes: Float64Array;
+}
+
+/** The highest working set of each bucket of steps (so peaks survive), at most `points` buckets. */
+function chartPoints(figures: ContainerFigures, step: number, points: number): ChartPoints {
+  const n = figures.times.length;
+  const bucket = Math.max(1, Math.ceil(n / points));
+  const index = new Uint16Array(Math.ceil(n / bucket));
+  const bytes = new Float64Array(index.length);
+  let kept = 0;
+  for (let i = 0; i < n; i += bucket) {
     let best = Number.NaN;
-    let at = figures.times[i];
-    for (let j = i; j < Math.min(figures.times.length, i + bucket); j++) {
+    let at = i;
+    for (let j = i; j < Math.min(n, i + bucket); j++) {
       if (Number.isFinite(figures.max[j]) && !(best >= figures.max[j])) {
         best = figures.max[j];
-        at = figures.times[j];
+        at = j;
       }
     }
-    if (Number.isFinite(best)) out.push([at, best]);
+    if (!Number.isFinite(best)) continue;
+    index[kept] = at;
+    bytes[kept] = best;
+    kept++;
   }
-  return out;
+  return { start: figures.times[0], step, index: index.slice(0, kept), bytes: bytes.slice(0, kept) };
 }
+
+/**
+ * One container's recommendation as the run keeps it until the report is written: the figures and the
+ * verdict, while the sentences (`action`, `explanation`) and the chart's pairs are made when they are
+ * read. A fleet's report holds every row at once to sort them by risk, so a row keeps only numbers and
+ * shared strings (a few hundred bytes), never its sentences or its series (bench/recommend.ts).
+ */
+class FleetRow implements Recommendation {
+  readonly runtime?: RuntimeId;
+  readonly runtimeSource?: RuntimeSource;
+  readonly workingSetBytes?: number;
+  readonly rssBytes?: number;
+  readonly limitBytes?: number;
+  readonly requestBytes?: number;
+  readonly headroom?: number;
+  readonly recommendedLimitBytes?: number;
+
+  constructor(
+    readonly namespace: string, readonly kind: string, readonly workload: string, readonly container: string,
+    readonly pods: number, readonly images: readonly string[], figures: ContainerFigures, runtime: RuntimeId | undefined, source: RuntimeSource | undefined,
+    readonly peakBytes: number, readonly oomKilledPods: number, readonly restarts: number, readonly verdict: Verdict,
+    private readonly sizing: SizingConfig | undefined, private readonly chart: ChartPoints | undefined,
+  ) {
+    if (runtime) this.runtime = runtime;
+    if (source) this.runtimeSource = source;
+    if (figures.workingSetBytes !== undefined) this.workingSetBytes = figures.workingSetBytes;
+    if (figures.rssBytes !== undefined) this.rssBytes = figures.rssBytes;
+    if (figures.limitBytes !== undefined) {
+      this.limitBytes = figures.limitBytes;
+      this.headroom = (figures.limitBytes - peakBytes) / figures.limitBytes;
+    }
+    if (figures.requestBytes !== undefined) this.requestBytes = figures.requestBytes;
+    if (sizedVerdict(verdict) && peakBytes > 0) this.recommendedLimitBytes = sizeLimit(ceilToMiB(peakBytes), runtime, sizing).limitBytes;
+  }
+
+  get explanation(): string | undefined {
+    // Sized from the peak as it is recorded (whole Mi, rounded up), so `fix` arrives at the same limit.
+    return this.recommendedLimitBytes === undefined ? undefined : sizeLimit(ceilToMiB(this.peakBytes), this.runtime, this.sizing).explanation;
+  }
+
+  get action(): string {
+    const described = describeVerdict(this.verdict, this.limitBytes);
+    if (this.verdict.kind === 'leak') return `no bigger limit: ${described}`;
+    if (this.recommendedLimitBytes === undefined) return `no recommendation: ${described}`;
+    const now = this.limitBytes === undefined ? 'no limit now' : `limit ${formatQuantity(this.limitBytes)} now`;
+    return `limit = request = ${formatQuantity(this.recommendedLimitBytes)} (${this.explanation}; ${now}); ${described}`;
+  }
+
+  get peakAnnotation(): string {
+    return formatQuantity(ceilToMiB(this.peakBytes));
+  }
+
+  get series(): readonly (readonly [number, number])[] | undefined {
+    const chart = this.chart;
+    if (!chart) return undefined;
+    return Array.from(chart.index, (at, i) => [chart.start + at * chart.step, chart.bytes[i]] as const);
+  }
+}
+
+/** Verdicts that get the sized limit: not a leak (a bigger limit only postpones its kill), not unknown. */
+function sizedVerdict(verdict: Verdict): boolean {
+  return verdict.kind !== 'leak' && verdict.kind !== 'unknown';
+}
+
+/** Kinds whose pods run to completion: their containers are sized from their peak, never judged a leak or a spike. */
+export const SHORT_LIVED_KINDS: ReadonlySet<string> = new Set(['Job', 'CronJob']);
 
 export function buildRecommendation(figures: ContainerFigures, step: number, end: number, hint?: ManifestHint, options: BuildOptions = {}): Recommendation {
   const peakBytes = Math.max(figures.workingSetBytes ?? 0, figures.rssBytes ?? 0);
   const { runtime, source } = resolveRuntime(figures, hint);
-  const verdict = classify({ times: figures.times, max: figures.max, min: figures.min, step, end }, figures.limitBytes);
-  const headroom = figures.limitBytes !== undefined ? (figures.limitBytes - peakBytes) / figures.limitBytes : undefined;
-  let recommendedLimitBytes: number | undefined;
-  let explanation: string | undefined;
-  let action: string;
-  const described = describeVerdict(verdict, figures.limitBytes);
-  if (verdict.kind === 'leak') {
-    action = `no bigger limit: ${described}`;
-  } else if (verdict.kind === 'unknown' || !(peakBytes > 0)) {
-    action = `no recommendation: ${described}`;
-  } else {
-    // Sized from the peak as it is recorded (whole Mi, rounded up), so `fix` arrives at the same limit.
-    const sized = sizeLimit(ceilToMiB(peakBytes), runtime, options.sizing);
-    recommendedLimitBytes = sized.limitBytes;
-    explanation = sized.explanation;
-    const now = figures.limitBytes === undefined ? 'no limit now' : `limit ${formatQuantity(figures.limitBytes)} now`;
-    action = `limit = request = ${formatQuantity(sized.limitBytes)} (${sized.explanation}; ${now}); ${described}`;
-  }
-  return {
-    namespace: figures.namespace, kind: figures.kind, workload: figures.workload, container: figures.container,
-    pods: figures.pods, images: [...figures.images.keys()].sort(),
-    ...(runtime ? { runtime } : {}), ...(source ? { runtimeSource: source } : {}),
-    ...(figures.workingSetBytes !== undefined ? { workingSetBytes: figures.workingSetBytes } : {}),
-    ...(figures.rssBytes !== undefined ? { rssBytes: figures.rssBytes } : {}),
-    peakBytes,
-    ...(figures.limitBytes !== undefined ? { limitBytes: figures.limitBytes } : {}),
-    ...(figures.requestBytes !== undefined ? { requestBytes: figures.requestBytes } : {}),
-    ...(headroom !== undefined ? { headroom } : {}),
-    oomKilledPods: figures.oomKilledPods, restarts: figures.restarts, verdict,
-    ...(recommendedLimitBytes !== undefined ? { recommendedLimitBytes, explanation } : {}),
-    action,
-    peakAnnotation: formatQuantity(ceilToMiB(peakBytes)),
-    ...(options.keepSeries ? { series: chartSeries(figures, options.chartPoints ?? 300) } : {}),
-  };
+  const verdict = classify({ times: figures.times, max: figures.max, min: figures.min, step, end }, figures.limitBytes, SHORT_LIVED_KINDS.has(figures.kind) ? { shortLivedPods: figures.pods } : {});
+  return new FleetRow(
+    figures.namespace, figures.kind, figures.workload, figures.container, figures.pods, [...figures.images.keys()].sort(), figures, runtime, source,
+    peakBytes, figures.oomKilledPods, figures.restarts, verdict, options.sizing,
+    options.keepSeries ? chartPoints(figures, step, options.chartPoints ?? 300) : undefined,
+  );
 }
 
 /**

@@ -4,7 +4,7 @@
  * it in teardown. And the authenticating proxy stand-in that test/prometheus.test.ts uses.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { freePort } from './net';
 import { join } from 'node:path';
@@ -24,10 +24,22 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(dir: string, flags: readonly string[] = []): Promise<RunningPrometheus> {
-  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1m\n');
+export interface StartOptions {
+  /**
+   * Serve under this path (`/prometheus`), as Mimir does and Thanos Query with --web.route-prefix:
+   * `--web.route-prefix` and `--web.external-url`; the returned url includes it.
+   */
+  readonly routePrefix?: string;
+  /** More of prometheus.yml after `global:` (e.g. a `remote_read:` section). */
+  readonly config?: string;
+}
+
+export async function startPrometheus(dir: string, flags: readonly string[] = [], options: StartOptions = {}): Promise<RunningPrometheus> {
+  writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1m\n${options.config ?? ''}`);
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const prefix = options.routePrefix ?? '';
+  const url = `http://127.0.0.1:${port}${prefix}`;
+  if (prefix) flags = [...flags, `--web.route-prefix=${prefix}`, `--web.external-url=${url}`];
   let log = '';
   const child = spawn('prometheus', [
     `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -85,6 +97,48 @@ export function authProxy(target: string, token: string, tenant?: string): Promi
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }) });
+    });
+  });
+}
+
+/** A copy of `from`/tsdb's blocks in `to`/tsdb, for a second server over the same data (one TSDB, one server). */
+export function copyBlocks(from: string, to: string): void {
+  mkdirSync(join(to, 'tsdb'), { recursive: true });
+  for (const entry of readdirSync(join(from, 'tsdb'))) {
+    // Blocks are folders named by ULID; the lock, the WAL and the head belong to the running server.
+    if (/^[0-9A-Z]{26}$/.test(entry)) cpSync(join(from, 'tsdb', entry), join(to, 'tsdb', entry), { recursive: true });
+  }
+}
+
+/**
+ * A gateway in front of the real Prometheus that forwards a request only when it carries every one of
+ * `required` headers with its value (Mimir's `X-Scope-OrgID`, a second header a gateway may want),
+ * and answers 401 naming the first one missing, as Mimir's gateway does for a missing tenant. The path is
+ * forwarded as it came: the gateway's URL plus the server's prefix (`/prometheus`) reaches the server.
+ */
+export function headerGateway(target: string, required: Readonly<Record<string, string>>): Promise<{ url: string; seen: string[][]; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const seen: string[][] = [];
+  const server = createHttpServer((request, response) => {
+    seen.push(Object.keys(required).map((name) => String(request.headers[name.toLowerCase()] ?? '')));
+    for (const [name, value] of Object.entries(required)) {
+      if (request.headers[name.toLowerCase()] !== value) {
+        response.writeHead(401, { 'content-type': 'text/plain' }).end(`missing ${name}\n`);
+        return;
+      }
+    }
+    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
+    forward.on('error', () => response.writeHead(502).end());
+    request.pipe(forward);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      resolve({ url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }) });
     });
   });
 }

@@ -3,11 +3,12 @@
  * knows, with leak/spike classification, in a risk-sorted table, JSON, CSV or an HTML page of charts;
  * `--manifests DIR` matches them to the manifests and `--write` records the measured peaks there.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { chartPathProblem, writeChartFile } from '../../lab/chart-file';
 import { parseDuration } from '../../alerts/promql';
 import { createPrometheusClient, PrometheusError } from '../../prometheus/client';
 import { collect, DEFAULT_MAX_SAMPLES, DEFAULT_STEP, DEFAULT_WINDOW, resolveWindow } from '../../recommend/collect';
-import { formatCsv, formatTable, writeJson, type ReportMeta } from '../../recommend/format';
+import { csvPieces, jsonPieces, tablePieces, type ReportMeta } from '../../recommend/format';
 import { parseSelector } from '../../recommend/promql';
 import { buildRecommendation, byRisk, type Recommendation } from '../../recommend/report';
 import { displayPath } from '../files';
@@ -60,6 +61,34 @@ function readToken(file: string): string {
   return token;
 }
 
+/**
+ * Write the report to stdout 64 KiB at a time, waiting for a pipe to drain: Node queues what a pipe
+ * cannot take yet, and a fleet's JSON queued whole costs more memory than the run itself.
+ */
+async function writeOut(pieces: Iterable<string>): Promise<void> {
+  let buffer = '';
+  const flush = async () => {
+    const ok = process.stdout.write(buffer);
+    buffer = '';
+    if (ok) return;
+    // Drained, or the reader went away (bin/oomguard.js drops the rest of the output on EPIPE).
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        process.stdout.off('drain', done);
+        process.stdout.off('error', done);
+        resolve();
+      };
+      process.stdout.on('drain', done);
+      process.stdout.on('error', done);
+    });
+  };
+  for (const piece of pieces) {
+    buffer += piece;
+    if (buffer.length >= 65_536) await flush();
+  }
+  if (buffer) await flush();
+}
+
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(HELP);
@@ -110,10 +139,23 @@ export async function run(argv: string[]): Promise<number> {
   for (const header of values.header ?? []) {
     const found = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+):\s*(.*)$/.exec(header);
     if (!found || /[\r\n]/.test(found[2])) throw new UsageError(`--header must be "NAME: VALUE", got ${JSON.stringify(header)}`);
-    headers[found[1].toLowerCase()] = found[2].trim();
+    const name = found[1].toLowerCase();
+    // One value per name: Mimir's tenant federation is one header (`X-Scope-OrgID: t1|t2`), and two
+    // joined with a comma would name a tenant "t1, t2".
+    if (name in headers) throw new UsageError(`--header ${found[1]} is given twice; give it once (Mimir reads several tenants from one value: 'X-Scope-OrgID: t1|t2')`);
+    headers[name] = found[2].trim();
   }
-  if (tokenFile !== undefined) headers.authorization = `Bearer ${readToken(tokenFile)}`;
+  if (tokenFile !== undefined) {
+    if ('authorization' in headers) throw new UsageError('--bearer-token-file and --header Authorization both set the Authorization header; give one');
+    headers.authorization = `Bearer ${readToken(tokenFile)}`;
+  }
   const warnings = new Set<string>();
+
+  // The page's path is checked before minutes of queries; the page itself is written atomically.
+  if (values.html !== undefined) {
+    const problem = chartPathProblem(values.html);
+    if (problem) throw new UsageError(`--html ${values.html}: ${problem}`);
+  }
 
   // Manifests first: a bad folder is reported before minutes of queries, and runtimes come from them.
   let index: import('../../recommend/manifests').ManifestIndex | undefined;
@@ -153,7 +195,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof PrometheusError) {
       const refused = error.status === 401 || error.status === 403;
-      const hint = !refused ? ''
+      const hint = error.status === 404 ? ' (is the path right? Mimir serves the API under /prometheus, Thanos Query and Prometheus under their --web.route-prefix)'
+        : !refused ? ''
         : tokenFile === undefined ? ' (pass a token with --bearer-token-file FILE)'
           : error.status === 401 ? ` (the token in ${tokenFile} was refused)`
             : ` (the token in ${tokenFile} is not allowed this; a multi-tenant gateway such as Mimir's may want --header 'X-Scope-OrgID: TENANT')`;
@@ -208,15 +251,17 @@ export async function run(argv: string[]): Promise<number> {
   if (values.html) {
     const { renderHtml } = require('../../recommend/html') as typeof import('../../recommend/html');
     try {
-      writeFileSync(values.html, renderHtml(rows, meta));
+      writeChartFile(values.html, renderHtml(rows, meta));
     } catch (error) {
       process.stderr.write(`oomguard recommend: --html ${values.html}: ${(error as Error).message}\n`);
       return 2;
     }
   }
 
-  if (format === 'json') writeJson((text) => process.stdout.write(text), rows, meta, manifestReport ? { manifests: manifestReport } : {});
-  else if (format === 'csv') process.stdout.write(formatCsv(rows));
-  else process.stdout.write(formatTable(rows, meta) + (diff ? `\n${diff}` : ''));
+  // A partial answer's warnings are in the report too, so a script sees them.
+  const extra = { ...(warnings.size > 0 ? { warnings: [...warnings] } : {}), ...(manifestReport ? { manifests: manifestReport } : {}) };
+  const pieces = format === 'json' ? jsonPieces(rows, meta, extra) : format === 'csv' ? csvPieces(rows) : tablePieces(rows, meta);
+  await writeOut(pieces);
+  if (format === 'table' && diff) await writeOut([`\n${diff}`]);
   return code;
 }
