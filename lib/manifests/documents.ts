@@ -56,31 +56,30 @@ export const PARSE_LIMITS = { maxDepth: 100, maxAliasNodes: 100_000 } as const;
 export class LineIndex {
   private starts: Int32Array | undefined;
   constructor(private readonly text: string) {}
-  // Counted, then filled: a typed array of exactly the lines, since a 50 MB file has 1.7 million
-  // of them (a growing number[] of that size costs twice that, and its copies are garbage).
+  // A typed array (a 50 MB file has 1.7 million lines: a number[] of that size costs twice as much,
+  // and its growth copies are garbage), grown by doubling in one pass over the text.
   private build(): Int32Array {
     const text = this.text;
-    const hasCr = text.indexOf('\r') >= 0;
+    let starts = new Int32Array(Math.max(64, text.length >> 5));
     let count = 1;
-    if (!hasCr) {
-      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
+    const add = (start: number) => {
+      if (count === starts.length) {
+        const grown = new Int32Array(starts.length * 2);
+        grown.set(starts);
+        starts = grown;
+      }
+      starts[count++] = start;
+    };
+    if (text.indexOf('\r') < 0) {
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) add(at + 1);
     } else {
       for (let at = 0; at < text.length; at++) {
         const code = text.charCodeAt(at);
-        if (code === 10 || (code === 13 && text.charCodeAt(at + 1) !== 10)) count++;
+        if (code === 10 || (code === 13 && text.charCodeAt(at + 1) !== 10)) add(at + 1);
       }
     }
-    const starts = new Int32Array(count);
-    let line = 1;
-    if (!hasCr) {
-      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts[line++] = at + 1;
-    } else {
-      for (let at = 0; at < text.length; at++) {
-        const code = text.charCodeAt(at);
-        if (code === 10 || (code === 13 && text.charCodeAt(at + 1) !== 10)) starts[line++] = at + 1;
-      }
-    }
-    return starts;
+    // Kept exactly (a copy) when more than a quarter would be unused: a big file's table lives long.
+    return count < starts.length * 0.75 ? starts.slice(0, count) : starts.subarray(0, count);
   }
   lineAt(offset: number): number {
     const starts = (this.starts ??= this.build());

@@ -381,6 +381,11 @@ class Stream {
   }
 
   run(): boolean {
+    // A text below one stretch is one parse, as parseManifests reads it: nothing to look for.
+    if (this.text.length < this.stretch) {
+      this.documents(0, this.text.length);
+      return true;
+    }
     const starts = documentStarts(this.text);
     if (starts === undefined) return false;
     const bounds = [0, ...starts, this.text.length];
