@@ -66,13 +66,78 @@ spec:
 `;
 }
 
-/** Write the fleet; returns the file paths. */
-export function writeFleet(folder: string, files: number, perFile: number): string[] {
+const HEAVY_RUNTIMES = [
+  { image: 'eclipse-temurin:17-jre', env: 'JAVA_OPTS', value: '-Dfile.encoding=UTF-8' },
+  { image: 'node:20-alpine', env: 'NODE_ENV', value: 'production' },
+  { image: 'registry.example.com/go-svc:1.4.2', env: 'GOGC', value: '100' },
+];
+
+/**
+ * A findings-heavy Deployment: two containers, four findings each time (the app's heap or
+ * GOMEMLIMIT unset, its request below its limit, its liveness and readiness probes identical; the
+ * proxy without a memory limit), as a fleet that has never been linted looks.
+ */
+function heavyDeployment(index: number): string {
+  const runtime = HEAVY_RUNTIMES[index % HEAVY_RUNTIMES.length];
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api-${index}
+  namespace: team-${index % 20}
+  labels:
+    app.kubernetes.io/name: api-${index}
+spec:
+  replicas: ${1 + (index % 3)}
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: api-${index}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: api-${index}
+    spec:
+      containers:
+        - name: app
+          image: ${runtime.image}
+          ports:
+            - containerPort: 8080
+          env:
+            - name: ${runtime.env}
+              value: "${runtime.value}"
+          resources:
+            requests:
+              cpu: 250m
+              memory: ${index % 2 === 0 ? '512Mi' : '768Mi'}
+            limits:
+              memory: 1Gi
+          livenessProbe:
+            httpGet: {path: /livez, port: 8080}
+          readinessProbe:
+            httpGet: {path: /livez, port: 8080}
+          startupProbe:
+            httpGet: {path: /livez, port: 8080}
+        - name: proxy
+          image: envoyproxy/envoy:v1.31.0
+          args: ["--config-path", "/etc/envoy/envoy.yaml"]
+          resources:
+            requests:
+              cpu: 50m
+              memory: 64Mi
+          livenessProbe:
+            tcpSocket: {port: 9901}
+          readinessProbe:
+            httpGet: {path: /ready, port: 9901}
+`;
+}
+
+/** Write the fleet (`heavy`: the findings-heavy one); returns the file paths. */
+export function writeFleet(folder: string, files: number, perFile: number, heavy = false): string[] {
   mkdirSync(folder, { recursive: true });
   const paths: string[] = [];
+  const make = heavy ? heavyDeployment : deployment;
   for (let file = 0; file < files; file++) {
     const documents: string[] = [];
-    for (let item = 0; item < perFile; item++) documents.push(deployment(file * perFile + item));
+    for (let item = 0; item < perFile; item++) documents.push(make(file * perFile + item));
     const path = join(folder, `fleet-${String(file).padStart(4, '0')}.yaml`);
     writeFileSync(path, documents.join('---\n'));
     paths.push(path);
@@ -95,4 +160,32 @@ export function writeList(folder: string, items: number): [string, string] {
   const documents = join(folder, 'documents.yaml');
   writeFileSync(documents, `${lines.join('\n---\n')}\n`);
   return [list, documents];
+}
+
+/**
+ * One file of at least `bytes` bytes as `kubectl get deploy -A -o yaml` dumps a cluster: the
+ * Deployments as one `kind: List` (its items at column 0, as kubectl prints them), as separate
+ * documents of one YAML stream (`documents`), or as the List in JSON (`json`, one item a line, as
+ * `-o json` prints it less its indentation); with `exactly`, that many Deployments whatever the
+ * size. Returns the number of Deployments.
+ */
+export function writeDump(path: string, bytes: number, form: 'list' | 'documents' | 'json', exactly?: number): number {
+  const parts: string[] = [];
+  let size = 0;
+  let count = 0;
+  if (form === 'list') parts.push('apiVersion: v1\nitems:\n');
+  if (form === 'json') parts.push('{"apiVersion": "v1", "items": [\n');
+  while (exactly === undefined ? size < bytes : count < exactly) {
+    const text = deployment(count++);
+    let part: string;
+    if (form === 'list') part = `- ${text.slice(0, -1).replaceAll('\n', '\n  ')}\n`;
+    else if (form === 'json') part = `${count > 1 ? ',\n' : ''}${JSON.stringify(load(text))}`;
+    else part = `${count > 1 ? '---\n' : ''}${text}`;
+    parts.push(part);
+    size += part.length;
+  }
+  if (form === 'list') parts.push('kind: List\nmetadata:\n  resourceVersion: ""\n');
+  if (form === 'json') parts.push('\n], "kind": "List", "metadata": {"resourceVersion": ""}}\n');
+  writeFileSync(path, parts.join(''));
+  return count;
 }

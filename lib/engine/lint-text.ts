@@ -3,8 +3,9 @@
  * line. Pure (text in, report out) so the CLI, the pre-commit hook, the fixer and the cdk8s plugin
  * share it.
  */
-import { extractWorkloads, isKubernetesObject } from '../core/workload';
-import { parseManifests } from '../manifests/documents';
+import { extractWorkloads, isKubernetesObject, type JsonPath } from '../core/workload';
+import type { ManifestDocument } from '../manifests/documents';
+import { streamManifests } from '../manifests/stream';
 import type { Linter, PlacedFinding } from './linter';
 
 export type LocatedFinding = PlacedFinding;
@@ -33,9 +34,40 @@ export interface FileReport {
 }
 
 export function lintText(text: string, file: string, linter: Linter): FileReport {
-  // Every document is done with (findings placed, notes written) before this returns, so the line
-  // table's arrays can be shared with the next file's.
-  const parsed = parseManifests(text, file, { shareArrays: true });
+  // Each document is done with (findings placed, notes written) before the next is parsed
+  // (lib/manifests/stream.ts), so a 50 MB dump costs what its largest document costs.
+  let findings: LocatedFinding[] = [];
+  let notes: Note[] = [];
+  let workloads = 0;
+  let containers = 0;
+  let documents = 0;
+  const lint = (value: unknown, path: JsonPath, document: ManifestDocument) => {
+    for (const workload of extractWorkloads(value, path)) {
+      workloads++;
+      containers += workload.containers.length;
+      const placed = linter.lintWorkload(workload, { file, document: document.index, lineOf: (at) => document.lineOf(at) });
+      for (const finding of placed) findings.push(finding);
+    }
+  };
+  const parsed = streamManifests(text, file, {
+    document(document) {
+      if (document.value === null || document.value === undefined) return;
+      documents++;
+      if (!isKubernetesObject(document.value)) {
+        notes.push({ file, line: document.line, message: 'not a Kubernetes object (no apiVersion and kind): skipped' });
+        return;
+      }
+      lint(document.value, [], document);
+    },
+    items(document, items, first) {
+      for (let item = 0; item < items.length; item++) lint(items[item], ['items', first + item], document);
+    },
+    restart() {
+      findings = [];
+      notes = [];
+      workloads = containers = documents = 0;
+    },
+  });
   if (!parsed.ok) {
     const { message, line } = parsed.problem;
     return { file, findings: [], errors: [{ file, message: `cannot parse: ${message}`, ...(line ? { line } : {}) }], notes: [], documents: 0, workloads: 0, containers: 0 };
@@ -43,26 +75,7 @@ export function lintText(text: string, file: string, linter: Linter): FileReport
   // A repeated key is an error (Kubernetes refuses the object), yet the documents are linted with
   // the value Kubernetes would otherwise see, so that one pass reports everything.
   const errors: InputError[] = parsed.problems.map(({ message, line }) => ({ file, message: `${message}: Kubernetes refuses this; linted with the last value`, ...(line ? { line } : {}) }));
-  const findings: LocatedFinding[] = [];
-  const notes: Note[] = [];
-  let workloads = 0;
-  let containers = 0;
-  let documents = 0;
-  for (const document of parsed.documents) {
-    if (document.value === null || document.value === undefined) continue;
-    documents++;
-    if (!isKubernetesObject(document.value)) {
-      notes.push({ file, line: document.line, message: 'not a Kubernetes object (no apiVersion and kind): skipped' });
-      continue;
-    }
-    for (const workload of extractWorkloads(document.value)) {
-      workloads++;
-      containers += workload.containers.length;
-      findings.push(...linter.lintWorkload(workload, { file, document: document.index, lineOf: (path) => document.lineOf(path) }));
-    }
-  }
   findings.sort((a, b) => a.document - b.document || a.line - b.line);
   if (documents === 0) notes.push({ file, message: 'no documents: empty file' });
   return { file, findings, errors, notes, documents, workloads, containers };
 }
-

@@ -53,6 +53,14 @@ export interface Constructed {
   readonly problems: readonly YamlProblem[];
 }
 
+/**
+ * Nodes added by aliases so far, carried from one stretch of a file to the next when a file is read
+ * a stretch at a time (./stream.ts): the bound is per file.
+ */
+export interface AliasCarry {
+  expanded: number;
+}
+
 interface Anchored {
   readonly value: unknown;
   /** Nodes this value stands for, counting what its own aliases add. */
@@ -142,7 +150,7 @@ function offsetOf(event: Event): number {
  * largest thing alive while a file is read, and every young-generation collection copies what is
  * alive (the bench's scavenge time fell from ~170 to ~110 ms over 20,000 documents).
  */
-export function recordAndConstruct(events: (Event | undefined)[], text: string, table: EventTable, aliasNodeBudget = Number.POSITIVE_INFINITY): Constructed {
+export function recordAndConstruct(events: (Event | undefined)[], text: string, table: EventTable, aliasNodeBudget = Number.POSITIVE_INFINITY, carry?: AliasCarry): Constructed {
   const documents: unknown[] = [];
   const problems: YamlProblem[] = [];
   const frames: Frame[] = [];
@@ -157,7 +165,7 @@ export function recordAndConstruct(events: (Event | undefined)[], text: string, 
   let documentStart = 0;
   /** Nodes read so far, and nodes added by aliases so far (over the whole file). */
   let nodes = 0;
-  let expanded = 0;
+  let expanded = carry?.expanded ?? 0;
   const budget = Math.max(aliasNodeBudget, events.length);
 
   for (let at = 0; at < events.length; at++) {
@@ -257,6 +265,7 @@ export function recordAndConstruct(events: (Event | undefined)[], text: string, 
       }
     }
   }
+  if (carry !== undefined) carry.expanded = expanded;
   return { values: documents, problems };
 }
 

@@ -53,22 +53,33 @@ export const PARSE_LIMITS = { maxDepth: 100, maxAliasNodes: 100_000 } as const;
  * Lazily built table of line starts, for offset-to-line lookups. A line ends at LF, CRLF or a lone
  * CR (YAML's line breaks; js-yaml reads a CR-only file as lines too).
  */
-class LineIndex {
-  private starts: number[] | undefined;
+export class LineIndex {
+  private starts: Int32Array | undefined;
   constructor(private readonly text: string) {}
-  private build(): number[] {
+  // A typed array (a 50 MB file has 1.7 million lines: a number[] of that size costs twice as much,
+  // and its growth copies are garbage), grown by doubling in one pass over the text.
+  private build(): Int32Array {
     const text = this.text;
-    const starts = [0];
+    let starts = new Int32Array(Math.max(64, text.length >> 5));
+    let count = 1;
+    const add = (start: number) => {
+      if (count === starts.length) {
+        const grown = new Int32Array(starts.length * 2);
+        grown.set(starts);
+        starts = grown;
+      }
+      starts[count++] = start;
+    };
     if (text.indexOf('\r') < 0) {
-      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) add(at + 1);
     } else {
       for (let at = 0; at < text.length; at++) {
         const code = text.charCodeAt(at);
-        if (code === 10) starts.push(at + 1);
-        else if (code === 13 && text.charCodeAt(at + 1) !== 10) starts.push(at + 1);
+        if (code === 10 || (code === 13 && text.charCodeAt(at + 1) !== 10)) add(at + 1);
       }
     }
-    return starts;
+    // Kept exactly (a copy) when more than a quarter would be unused: a big file's table lives long.
+    return count < starts.length * 0.75 ? starts.slice(0, count) : starts.subarray(0, count);
   }
   lineAt(offset: number): number {
     const starts = (this.starts ??= this.build());
@@ -88,29 +99,38 @@ class LineIndex {
   }
 }
 
-/** The text and event table of one file, shared by its documents. */
-class Source {
-  constructor(readonly text: string, readonly table: EventTable, readonly lines: LineIndex) {}
+/**
+ * The text and event table of one file, or of one stretch of it (./stream.ts), shared by its
+ * documents: `text` is what the table's offsets point into, and it starts at offset `base` of the
+ * file that `lines` indexes.
+ */
+export class Source {
+  constructor(readonly text: string, readonly table: EventTable, readonly lines: LineIndex, readonly base = 0) {}
+
+  /** The file's line of an offset into `text`; an absent node's -1 stays line 1, as in a whole file. */
+  lineAt(offset: number): number {
+    return this.lines.lineAt(offset < 0 ? offset : this.base + offset);
+  }
 }
 
 // A class rather than an object literal with closures: V8 builds these on its fast path, which
 // measurably matters at 20,000 documents (bench/run.ts).
-class Document implements ManifestDocument {
+export class Document implements ManifestDocument {
   constructor(private readonly source: Source, readonly index: number, readonly value: unknown, private readonly root: number) {}
 
   get line(): number {
     if (this.root < 0) return 1;
     this.source.table.assertCurrent();
-    return this.source.lines.lineAt(this.source.table.start[this.root]);
+    return this.source.lineAt(this.source.table.start[this.root]);
   }
 
   lineOf(path: JsonPath): number {
-    return this.root < 0 ? 1 : this.source.lines.lineAt(this.source.table.locate(this.source.text, this.root, path));
+    return this.root < 0 ? 1 : this.source.lineAt(this.source.table.locate(this.source.text, this.root, path));
   }
 }
 
-function problemOf(error: unknown, lines: LineIndex): ParseProblem {
-  if (error instanceof YamlProblem) return { message: error.message, ...lines.position(error.offset) };
+export function problemOf(error: unknown, lines: LineIndex, base = 0): ParseProblem {
+  if (error instanceof YamlProblem) return { message: error.message, ...lines.position(error.offset < 0 ? error.offset : base + error.offset) };
   const mark = (error as { mark?: { position: number } }).mark;
   const reason = (error as { reason?: string }).reason ?? (error instanceof Error ? error.message : String(error));
   if (!mark) return { message: reason };

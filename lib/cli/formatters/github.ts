@@ -12,11 +12,10 @@ const LEVEL = { error: 'error', warning: 'warning', info: 'notice' } as const;
 export function createGithubFormatter({ out }: FormatterOptions): Formatter {
   return {
     file(report) {
-      let chunk = '';
+      // One `out` per finding, copied into the CLI's buffer at once: no string of a whole file's findings.
       for (const finding of report.findings) {
-        chunk += `::${LEVEL[finding.severity]} file=${escapeProperty(finding.file)},line=${finding.line},title=${escapeProperty(`oomguard ${finding.ruleId}`)}::${escapeData(finding.message)}\n`;
+        out(`::${LEVEL[finding.severity]} file=${escapeProperty(finding.file)},line=${finding.line},title=${escapeProperty(`oomguard ${finding.ruleId}`)}::${escapeData(finding.message)}\n`);
       }
-      if (chunk) out(chunk);
     },
     end(summary) {
       for (const error of summary.inputErrors) {

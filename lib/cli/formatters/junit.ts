@@ -29,10 +29,11 @@ export function createJunitFormatter({ out }: FormatterOptions): Formatter {
   return {
     file(report) {
       const failures = report.findings.length;
-      const cases = failures === 0
-        ? `    <testcase name="oomguard" classname="${escape(report.file)}" file="${escape(report.file)}" time="0"/>\n`
-        : report.findings.map(failure).join('');
-      out(`  <testsuite name="${escape(report.file)}" tests="${Math.max(1, failures)}" failures="${failures}" errors="0" time="0">\n${cases}  </testsuite>\n`);
+      out(`  <testsuite name="${escape(report.file)}" tests="${Math.max(1, failures)}" failures="${failures}" errors="0" time="0">\n`);
+      // One `out` per testcase, copied into the CLI's buffer at once: no string of a whole file's cases.
+      if (failures === 0) out(`    <testcase name="oomguard" classname="${escape(report.file)}" file="${escape(report.file)}" time="0"/>\n`);
+      else for (const finding of report.findings) out(failure(finding));
+      out('  </testsuite>\n');
     },
     end(summary) {
       if (summary.inputErrors.length > 0) {

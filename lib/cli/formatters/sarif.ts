@@ -58,7 +58,6 @@ export function createSarifFormatter({ out }: FormatterOptions): Formatter {
   out(`${JSON.stringify(head).slice(0, -1)},"runs":[{"tool":${JSON.stringify({ driver })},"originalUriBaseIds":${JSON.stringify(originalUriBaseIds)},"results":[`);
   return {
     file(report) {
-      let chunk = '';
       for (const finding of report.findings) {
         const result = {
           ruleId: finding.ruleId,
@@ -71,10 +70,10 @@ export function createSarifFormatter({ out }: FormatterOptions): Formatter {
           }],
           partialFingerprints: { 'oomguard/v1': `${finding.ruleId}:${resourceText(finding)}:${finding.container ?? ''}` },
         };
-        chunk += (first ? '' : ',') + JSON.stringify(result);
+        // One `out` per result, copied into the CLI's buffer at once: no string of a whole file's results.
+        out((first ? '' : ',') + JSON.stringify(result));
         first = false;
       }
-      if (chunk) out(chunk);
     },
     end(summary) {
       const notifications = summary.inputErrors.map((error) => ({

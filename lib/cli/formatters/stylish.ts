@@ -10,14 +10,15 @@ export function createStylishFormatter({ out, color }: FormatterOptions): Format
   return {
     file(report) {
       if (report.findings.length === 0 && report.errors.length === 0 && report.notes.length === 0) return;
-      const rows: string[] = [pc.underline(report.file)];
-      for (const error of report.errors) rows.push(`  ${String(error.line ?? '-').padStart(4)}  ${pc.red('error')}    ${error.message}`);
+      // One `out` per row, copied into the CLI's buffer at once: no string of a whole file's rows.
+      out(pc.underline(report.file));
+      for (const error of report.errors) out(`\n  ${String(error.line ?? '-').padStart(4)}  ${pc.red('error')}    ${error.message}`);
       for (const finding of report.findings) {
         const severity = severityText[finding.severity] + ' '.repeat(8 - finding.severity.length);
-        rows.push(`  ${String(finding.line).padStart(4)}  ${severity} ${finding.message} ${pc.dim(`(${resourceText(finding)})`)}  ${pc.dim(finding.ruleId)}`);
+        out(`\n  ${String(finding.line).padStart(4)}  ${severity} ${finding.message} ${pc.dim(`(${resourceText(finding)})`)}  ${pc.dim(finding.ruleId)}`);
       }
-      for (const note of report.notes) rows.push(pc.dim(`  ${String(note.line ?? '-').padStart(4)}  note     ${note.message}`));
-      out(`${rows.join('\n')}\n\n`);
+      for (const note of report.notes) out(`\n${pc.dim(`  ${String(note.line ?? '-').padStart(4)}  note     ${note.message}`)}`);
+      out('\n\n');
     },
     end(summary) {
       // An input error carries its line when it has one (a parse error, a bad byte), like a finding.
