@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { freePort } from './net';
 import { join } from 'node:path';
 
@@ -69,6 +69,27 @@ export async function startPrometheus(dir: string, flags: readonly string[] = []
   throw new Error(`prometheus not ready within 30s: ${log}`);
 }
 
+/** Pass a request on to `upstream` as it came (path, method, headers, body) and its answer back. */
+function forward(upstream: URL, request: IncomingMessage, response: ServerResponse): void {
+  const onward = httpRequest({ host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers }, (answer) => {
+    response.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(response);
+  });
+  onward.on('error', () => response.writeHead(502).end());
+  request.pipe(onward);
+}
+
+/** Listen on a free loopback port; `close` ends open keep-alive connections too. */
+function listenOnLoopback(server: Server): Promise<{ url: string; close(): Promise<void> }> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }) });
+    });
+  });
+}
+
 /**
  * An authenticating proxy in front of the real Prometheus, as kube-rbac-proxy or an OAuth proxy puts
  * one in a cluster. The proxy is a stand-in (neither runs here); the Prometheus behind it is real.
@@ -85,20 +106,9 @@ export function authProxy(target: string, token: string, tenant?: string): Promi
       response.writeHead(403, { 'content-type': 'text/plain' }).end('no org id\n');
       return;
     }
-    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
-    forward.on('error', () => response.writeHead(502).end());
-    request.pipe(forward);
+    forward(upstream, request, response);
   });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }) });
-    });
-  });
+  return listenOnLoopback(server);
 }
 
 /** A copy of `from`/tsdb's blocks in `to`/tsdb, for a second server over the same data (one TSDB, one server). */
@@ -127,18 +137,7 @@ export function headerGateway(target: string, required: Readonly<Record<string, 
         return;
       }
     }
-    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
-    forward.on('error', () => response.writeHead(502).end());
-    request.pipe(forward);
+    forward(upstream, request, response);
   });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      resolve({ url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }) });
-    });
-  });
+  return listenOnLoopback(server).then((listening) => ({ ...listening, seen }));
 }
