@@ -17,6 +17,7 @@ import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { haveCapability } from './helpers/tools';
+import { seededRandom } from './helpers/random';
 
 const CLI = join(__dirname, '..', 'bin', 'oomguard.js');
 const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
@@ -25,17 +26,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 /** Errors that belong to the whole file, not to a position in it. */
 const WHOLE_FILE = /^(UTF-(16|32) text|file is \d+ bytes|not a regular file|cannot read:)/;
 
-/** mulberry32: a small seeded generator, so that a failing case can be made again. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const generator = seededRandom;
 
 function manifests(folder: string): string[] {
   const found: string[] = [];

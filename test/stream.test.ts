@@ -15,6 +15,7 @@ import { createLinter } from '../lib/engine/linter';
 import { lintText } from '../lib/engine/lint-text';
 import { parseManifests, type ManifestDocument } from '../lib/manifests/documents';
 import { streamManifests } from '../lib/manifests/stream';
+import { seededRandom } from './helpers/random';
 
 interface View {
   ok: boolean;
@@ -191,17 +192,7 @@ test('fixtures and the shared corpus: the same documents, values, problems and l
   assert.ok(streamedWithoutRestart > inputs.length * 0.8, `${streamedWithoutRestart} of ${inputs.length} read stretch by stretch`);
 });
 
-/** mulberry32, seeded: a failure reproduces. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const generator = seededRandom;
 
 test('seeded mutations of the edge cases: line moves, indents, separators, dashes and keys', () => {
   const random = generator(18);
