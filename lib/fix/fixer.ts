@@ -58,6 +58,12 @@ export interface FixOptions {
   readonly maxPasses?: number;
   /** How a text is linted: `lintText` for manifests; the Compose adapter passes its own (lib/compose). */
   readonly lint?: (text: string, file: string, linter: Linter) => FileReport;
+  /**
+   * Work document by document where the stream allows it (the same results, faster); `false` forces
+   * the whole-file passes, which tests compare against.
+   * @default true
+   */
+  readonly byDocument?: boolean;
 }
 
 type Value = unknown;
@@ -455,7 +461,7 @@ export function fixText(text: string, file: string, linter: Linter, options: Fix
   if (!report.findings.some((finding) => finding.fix)) {
     return { file, input: text, output: text, changed: false, applied: [], unfixed: unfixedOf(report.findings, new Map(), maxPasses), errors: [], notes: report.notes, passes: 0 };
   }
-  if (lint === lintText) {
+  if (lint === lintText && options.byDocument !== false) {
     try {
       return fixByDocument(text, file, linter, maxPasses, report);
     } catch (error) {
