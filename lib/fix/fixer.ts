@@ -7,14 +7,14 @@
  */
 import { parseEvents } from 'js-yaml';
 import { parseAllDocuments, type Document } from 'yaml';
-import type { JsonPath } from '../core/workload';
+import { extractWorkloads, isKubernetesObject, type JsonPath } from '../core/workload';
 import { lintText, type FileReport, type InputError, type LocatedFinding, type Note } from '../engine/lint-text';
 import type { Linter } from '../engine/linter';
-import { PARSE_LIMITS, parseManifests } from '../manifests/documents';
+import { PARSE_LIMITS, parseManifests, type ManifestDocument } from '../manifests/documents';
 import { RULES_BY_ID } from '../rules';
 import type { Edit } from '../rules/types';
 import { Layout, applySplices, overlaps, planEdits, type Planned, type Splice } from './plan';
-import { DocumentEvents, planScalarEdits } from './scalar-plan';
+import { DocumentEvents, planScalarEdits, planScalarLines } from './scalar-plan';
 import { lineFeeds, markerSafe, splitDocuments } from './split';
 
 /**
@@ -244,6 +244,78 @@ function unfixedOf(findings: readonly LocatedFinding[], reasons: ReadonlyMap<str
   }));
 }
 
+/** What a pass's edits of existing scalars amount to, by path: the value each sets. */
+type SetTree = Map<string | number, SetTree | { readonly value: string | number }>;
+
+/** The edits as a SetTree when every one sets a value that exists in `before` (else undefined). */
+function setTree(before: unknown, candidates: readonly Candidate[]): SetTree | undefined {
+  const root: SetTree = new Map();
+  for (const { finding } of candidates) {
+    for (const edit of finding.fix!.edits) {
+      if (edit.op !== 'set') return undefined;
+      let tree = root;
+      let at = before;
+      for (let index = 0; index < edit.path.length; index++) {
+        const segment = edit.path[index];
+        if (Array.isArray(at) ? typeof segment !== 'number' || segment < 0 || segment >= at.length : !isRecord(at) || typeof segment !== 'string' || !Object.prototype.hasOwnProperty.call(at, segment)) return undefined;
+        at = (at as Record<string | number, unknown>)[segment];
+        if (index === edit.path.length - 1) {
+          if (typeof at === 'object' && at !== null) return undefined;
+          tree.set(segment, { value: edit.value });
+        } else {
+          let child = tree.get(segment);
+          if (!(child instanceof Map)) tree.set(segment, (child = new Map()));
+          tree = child;
+        }
+      }
+    }
+  }
+  return root;
+}
+
+function equalWithSets(next: unknown, before: unknown, tree: SetTree): boolean {
+  if (Array.isArray(before)) {
+    if (!Array.isArray(next) || next.length !== before.length) return false;
+    for (let index = 0; index < before.length; index++) {
+      const sub = tree.get(index);
+      if (!(sub === undefined ? deepEqual(next[index], before[index]) : sub instanceof Map ? equalWithSets(next[index], before[index], sub) : Object.is(next[index], sub.value))) return false;
+    }
+    return true;
+  }
+  if (!isRecord(before) || !isRecord(next)) return false;
+  const keys = Object.keys(before);
+  if (keys.length !== Object.keys(next).length) return false;
+  for (const key of keys) {
+    if (!Object.prototype.hasOwnProperty.call(next, key)) return false;
+    const sub = tree.get(key);
+    if (!(sub === undefined ? deepEqual(next[key], before[key]) : sub instanceof Map ? equalWithSets(next[key], before[key], sub) : Object.is(next[key], sub.value))) return false;
+  }
+  return true;
+}
+
+/** Whether `next` is `before` with exactly the candidates' edits applied (what `verify` checks for a whole file). */
+function readsAsEdited(next: unknown, before: unknown, candidates: readonly Candidate[]): boolean {
+  const tree = setTree(before, candidates);
+  if (tree) return equalWithSets(next, before, tree);
+  let expected = clone(before);
+  for (const { finding } of candidates) for (const edit of finding.fix!.edits) expected = applyToValue(expected, edit);
+  return deepEqual(next, expected);
+}
+
+/**
+ * `lintText`'s loop over one document already read (by the pass's check), so that an edited
+ * document is parsed once, not twice; test/fix-documents.test.ts holds the two to the same findings.
+ */
+function lintReading(reading: ManifestDocument, file: string, linter: Linter): LocatedFinding[] {
+  const value = reading.value;
+  if (value === null || value === undefined || !isKubernetesObject(value)) return [];
+  const findings: LocatedFinding[] = [];
+  for (const workload of extractWorkloads(value)) {
+    findings.push(...linter.lintWorkload(workload, { file, document: reading.index, lineOf: (path) => reading.lineOf(path) }));
+  }
+  return findings.sort((a, b) => a.document - b.document || a.line - b.line);
+}
+
 /** Declines: the caller falls back to `fixWhole`, which decides as oomguard always has. */
 class Decline extends Error {}
 
@@ -273,6 +345,8 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
   // Each document to be edited is first read alone: it must be one document, and the whole file's
   // findings for it must sit on its lines (the split put it where the linter did).
   const values: unknown[] = new Array(count);
+  /** The linter's reading of each document being edited, for `lineOf`. */
+  const read: (ManifestDocument | undefined)[] = new Array(count);
   const proven: boolean[] = new Array(count).fill(false);
   const prove = (index: number) => {
     if (proven[index]) return;
@@ -281,6 +355,7 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
     const lines = feeds[index] + 1;
     if (local[index].some((finding) => finding.line < 1 || finding.line > lines)) throw new Decline();
     values[index] = parsed.documents[0].value;
+    read[index] = parsed.documents[0];
     proven[index] = true;
   };
 
@@ -312,6 +387,9 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
     const events = new Map<number, DocumentEvents>();
     const editors = new Map<number, { document: Document; layout?: Layout }>();
     const plan = (index: number, edits: readonly Edit[]): Planned => {
+      const reading = read[index];
+      const byLine = reading && planScalarLines(texts[index], (path) => reading.lineOf(path), values[index], edits);
+      if (byLine) return { ok: true, splices: byLine };
       let doc = events.get(index);
       if (!doc) {
         let parsed: ReturnType<typeof parseEvents>;
@@ -377,16 +455,17 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
       list.push(candidate);
       byDocument.set(candidate.index, list);
     }
-    const check = (index: number, candidates: readonly Candidate[]): { text: string; value?: unknown } => {
+    const check = (index: number, candidates: readonly Candidate[]): { text: string; value?: unknown; reading?: ManifestDocument } => {
       const next = applySplices(texts[index], candidates.flatMap((candidate) => candidate.splices));
       if (!markerSafe(next)) throw new Decline();
-      let expected = clone(values[index]);
-      for (const { finding } of candidates) for (const edit of finding.fix!.edits) expected = applyToValue(expected, edit);
       const parsed = parseManifests(next, file);
-      const ok = parsed.ok && parsed.documents.length === 1 && deepEqual(parsed.documents[0].value, expected);
-      return ok ? { text: next, value: (parsed as { documents: readonly { value: unknown }[] }).documents[0].value } : { text: next };
+      const ok = parsed.ok && parsed.documents.length === 1 && readsAsEdited(parsed.documents[0].value, values[index], candidates);
+      if (!ok) return { text: next };
+      if (parsed.problems.length > 0) throw new Error(`oomguard fix: internal error: pass ${passes} produced text that does not parse (${parsed.problems[0].message}: Kubernetes refuses this; linted with the last value)`);
+      const reading = parsed.documents[0];
+      return { text: next, value: reading.value, reading };
     };
-    const results = new Map<number, { text: string; value?: unknown; kept: readonly Candidate[] }>();
+    const results = new Map<number, { text: string; value?: unknown; reading?: ManifestDocument; kept: readonly Candidate[] }>();
     let allVerified = true;
     for (const [index, candidates] of byDocument) {
       const result = check(index, candidates);
@@ -397,7 +476,7 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
       // As fixWhole: every accepted fix is then tried one by one, in order, on top of those kept.
       for (const [index, candidates] of byDocument) {
         let kept: Candidate[] = [];
-        let last: { text: string; value?: unknown } = { text: texts[index], value: values[index] };
+        let last: { text: string; value?: unknown; reading?: ManifestDocument } = { text: texts[index], value: values[index], reading: read[index] };
         for (const candidate of candidates) {
           const trial = [...kept, candidate];
           const result = check(index, trial);
@@ -428,10 +507,9 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
       texts[index] = result.text;
       feeds[index] = lineFeeds(result.text);
       values[index] = result.value;
+      read[index] = result.reading;
       fixCounters.documentLints++;
-      const report = lintText(result.text, file, linter);
-      if (report.errors.length > 0) throw new Error(`oomguard fix: internal error: pass ${passes} produced text that does not parse (${report.errors[0].message})`);
-      local[index] = report.findings as LocatedFinding[];
+      local[index] = lintReading(result.reading!, file, linter);
     }
     findings = globalFindings();
   }

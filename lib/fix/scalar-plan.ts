@@ -12,7 +12,7 @@
 import { COLLECTION_STYLE, EVENT_ID, SCALAR_STYLE, type Event } from 'js-yaml';
 import type { Edit } from '../rules/types';
 import { overlaps, type Splice } from './plan';
-import { renderScalar, type ScalarStyle } from './scalars';
+import { plainIsSafe, renderScalar, type ScalarStyle } from './scalars';
 
 const { DOCUMENT, MAPPING, SEQUENCE, SCALAR, POP } = EVENT_ID;
 
@@ -123,6 +123,103 @@ export function planScalarEdits(doc: DocumentEvents, edits: readonly Edit[]): re
     const splice = replaceAt(doc, edit.path, edit.value);
     if (!splice) return undefined;
     splices.push(splice);
+  }
+  const sorted = splices.sort((a, b) => a.start - b.start);
+  for (let index = 1; index < sorted.length; index++) if (overlaps(sorted[index - 1], sorted[index])) return undefined;
+  return sorted;
+}
+
+/**
+ * A line `[indent][- ...]key: value [# comment]`: the indicators before the key, the key, and what follows.
+ * Keys as SIMPLE_KEY.
+ */
+const KEY_LINE = /^([ \t]*(?:-[ \t]+)*)([A-Za-z_][A-Za-z0-9_./-]*):[ \t]+(.*)$/;
+const DOUBLE_QUOTED = /^"(?:[^"\\\n]|\\.)*"/;
+const SINGLE_QUOTED = /^'(?:[^'\n]|'')*'/;
+const AFTER_SCALAR = /^(?:[ \t]+#.*|[ \t]*)$/;
+/** A one-line plain scalar with no character that could make it end early or mean something else. */
+const SAFE_PLAIN = /^(?:[^\s'"{}[\],#&*!|>%@`?:-]|[-?:](?=[^\s,{}[\]]))[^{}[\],\t]*$/;
+
+let lastText: string | undefined;
+let lastAnswer = false;
+
+/** Whether a document has no anchor, alias or merge key anywhere (asked once per document text). */
+function linePlannable(text: string): boolean {
+  if (text !== lastText) {
+    lastText = text;
+    lastAnswer = !/[&*]|<</.test(text);
+  }
+  return lastAnswer;
+}
+
+/** The value at `path` of a constructed document, when it is a string or a number. */
+function scalarAt(value: unknown, path: readonly (string | number)[]): string | number | undefined {
+  let at = value;
+  for (const segment of path) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    if (Array.isArray(at)) {
+      if (typeof segment !== 'number' || segment < 0 || segment >= at.length) return undefined;
+      at = at[segment];
+    } else {
+      if (!Object.prototype.hasOwnProperty.call(at, segment)) return undefined;
+      at = (at as Record<string, unknown>)[segment];
+    }
+  }
+  return typeof at === 'string' || typeof at === 'number' ? at : undefined;
+}
+
+/**
+ * Cheaper still than the events: the line the linter already places the scalar on (`lineOf`), read
+ * as `key: value`. Only where that line cannot mean anything else: the document has no anchor,
+ * alias or merge key (`&`, `*`, `<<` nowhere), the value is the key's own one-line plain or quoted
+ * scalar (no tag, no flow indicator, no continuation line), and its rendering does not depend on
+ * whether the line sits in a flow collection. Anything else: `undefined` (the events decide).
+ */
+export function planScalarLines(text: string, lineOf: (path: readonly (string | number)[]) => number, value: unknown, edits: readonly Edit[]): readonly Splice[] | undefined {
+  if (!linePlannable(text)) return undefined;
+  let starts: number[] | undefined;
+  const splices: Splice[] = [];
+  for (const edit of edits) {
+    if (edit.op !== 'set' || (typeof edit.value !== 'string' && typeof edit.value !== 'number')) return undefined;
+    if (typeof edit.value === 'number' && !Number.isFinite(edit.value)) return undefined;
+    const key = edit.path[edit.path.length - 1];
+    if (typeof key !== 'string' || SPECIAL_WORDS.has(key) || scalarAt(value, edit.path) === undefined) return undefined;
+    if (!starts) {
+      starts = [0];
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+    }
+    const line = lineOf(edit.path);
+    if (line < 1 || line > starts.length) return undefined;
+    const lineStart = starts[line - 1];
+    const lineEnd = line < starts.length ? starts[line] - 1 : text.length;
+    const match = KEY_LINE.exec(text.slice(lineStart, lineEnd));
+    if (!match || match[2] !== key) return undefined;
+    const rest = match[3];
+    const valueStart = lineStart + match[0].length - rest.length;
+    let source: string;
+    let style: ScalarStyle;
+    if (rest[0] === '"' || rest[0] === "'") {
+      const quoted = (rest[0] === '"' ? DOUBLE_QUOTED : SINGLE_QUOTED).exec(rest);
+      if (!quoted || !AFTER_SCALAR.test(rest.slice(quoted[0].length))) return undefined;
+      source = quoted[0];
+      style = rest[0] === '"' ? 'double' : 'single';
+    } else {
+      const comment = rest.search(/[ \t]+#/);
+      source = (comment >= 0 ? rest.slice(0, comment) : rest).replace(/[ \t]+$/, '');
+      if (!SAFE_PLAIN.test(source) || /:[ \t]|:$/.test(source)) return undefined;
+      // A more indented line after a plain scalar may continue it.
+      const keyColumn = match[1].length;
+      for (let next = line; next < starts.length; next++) {
+        const end = next + 1 < starts.length ? starts[next + 1] - 1 : text.length;
+        const following = text.slice(starts[next], end);
+        if (following.trim() === '') continue;
+        if (following.length - following.trimStart().length > keyColumn) return undefined;
+        break;
+      }
+      style = 'plain';
+    }
+    if (style === 'plain' && typeof edit.value === 'string' && plainIsSafe(edit.value, false) !== plainIsSafe(edit.value, true)) return undefined;
+    splices.push({ start: valueStart, end: valueStart + source.length, text: renderScalar(edit.value, style, false) });
   }
   const sorted = splices.sort((a, b) => a.start - b.start);
   for (let index = 1; index < sorted.length; index++) if (overlaps(sorted[index - 1], sorted[index])) return undefined;
