@@ -13,8 +13,8 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const ROOT = join(__dirname, '..', '..');
-const DIST = join(ROOT, 'dist');
+/** The build this file belongs to (dist/), whose CLI the children run. */
+const DIST = join(__dirname, '..');
 
 interface Usage {
   /** user + sys CPU of the child, ms */
