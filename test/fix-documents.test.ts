@@ -4,13 +4,14 @@
  * of them, and that it reads for editing and re-lints only what a fix touches (operation counts, not
  * timings: the speed is in bench/fix-bench.ts).
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLinter } from '../lib/engine/linter';
 import { fixCounters, fixText, type FixResult } from '../lib/fix/fixer';
 import { splitDocuments } from '../lib/fix/split';
+import { haveCapability } from './helpers/tools';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const linter = createLinter();
@@ -112,5 +113,49 @@ test('a fix that inserts a key goes through the YAML editor for that document on
   assert.is(fixCounters.editorParses - before.editorParses, 1);
   same(text, 'insert.yaml');
 });
+
+test('hostile spellings of the scalar a fix replaces: each gives what the whole-file passes give', () => {
+  const base = deployment(3, '256Mi');
+  const variants = [
+    base.replace('memory: 256Mi', 'memory: 256Mi   # asked for'),
+    base.replace('memory: 256Mi', 'memory: "256Mi"'),
+    base.replace('memory: 256Mi', "memory: '256Mi'"),
+    base.replace('memory: 256Mi', 'memory: !!str 256Mi'),
+    base.replace('memory: 256Mi', 'memory: &req 256Mi'),
+    base.replace('              memory: 256Mi', '              memory:\n                256Mi'),
+    base.replace('memory: 256Mi', 'memory: 256\n                Mi'),
+    base.replace('            requests:\n              memory: 256Mi\n', '            requests: {\n              memory: 256Mi\n            }\n'),
+    base.replace('            requests:\n              memory: 256Mi\n', '            requests: {memory: 256Mi, cpu: 1}\n'),
+    base.replace('            requests:\n              memory: 256Mi\n', '            "requests":\n              "memory": 256Mi\n'),
+    base.replace('          resources:\n', '          resources: &res\n').concat('---\n', deployment(4, '256Mi').replace('          resources:\n            requests:\n              memory: 256Mi\n            limits:\n              memory: 512Mi\n', '          resources: {}\n')),
+    base.replace('memory: 256Mi', 'memory: 256Mi\n              memory: 128Mi'),
+    `# leading comment\n${base}`,
+    `%YAML 1.2\n---\n${base}`,
+    `${base}...\n---\n${base}`,
+    base.replace(/\n/g, '\r\n'),
+    base.replace('memory: 256Mi', 'memory: 256Mi #'),
+    base.replace('memory: 256Mi', 'memory: 256Mi#x'),
+    base.replace('image: nginx:1.27', 'image: nginx:1.27\n          env: [{name: GOMEMLIMIT, value: 300MiB}]'),
+  ];
+  variants.forEach((text, index) => {
+    same(text, `variant-${index}.yaml`);
+    same([deployment(0, '512Mi'), text, deployment(9, '256Mi')].join('---\n'), `variant-${index}-stream.yaml`);
+  });
+});
+
+const CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
+if (haveCapability(existsSync(CORPUS), `the shared corpus is not at ${CORPUS}`)) {
+  test('the shared corpus: document by document gives what the whole-file passes give, file by file', () => {
+    const files = manifests(CORPUS);
+    assert.ok(files.length > 100, `${files.length} corpus files`);
+    let changed = 0;
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      same(text, file);
+      if (fixText(text, file, linter).changed) changed++;
+    }
+    assert.ok(changed >= 15, `${changed} corpus files changed`);
+  });
+}
 
 test.run();
