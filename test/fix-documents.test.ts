@@ -137,6 +137,12 @@ test('hostile spellings of the scalar a fix replaces: each gives what the whole-
     base.replace('memory: 256Mi', 'memory: 256Mi#x'),
     base.replace('image: nginx:1.27', 'image: nginx:1.27\n          env: [{name: GOMEMLIMIT, value: 300MiB}]'),
   ];
+  // JSON, as kubectl get -o json prints it: quoted keys, planned from the events without the YAML editor.
+  const json = `${JSON.stringify(require('js-yaml').load(base), null, 2)}\n`;
+  const before = fixCounters.editorParses;
+  same(json, 'variant.json');
+  assert.is(fixText(json, 'variant.json', linter).applied.length, 1);
+  assert.ok(fixCounters.editorParses - before <= 1, 'only the whole-file comparison reads it with the YAML editor');
   variants.forEach((text, index) => {
     same(text, `variant-${index}.yaml`);
     same([deployment(0, '512Mi'), text, deployment(9, '256Mi')].join('---\n'), `variant-${index}-stream.yaml`);

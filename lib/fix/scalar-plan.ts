@@ -50,9 +50,12 @@ export class DocumentEvents {
 }
 
 function keyText(text: string, event: Event): string | undefined {
-  if (event.type !== SCALAR || event.style !== SCALAR_STYLE.PLAIN || event.anchorStart >= 0 || event.tagStart >= 0) return undefined;
+  if (event.type !== SCALAR || event.anchorStart >= 0 || event.tagStart >= 0) return undefined;
   const key = text.slice(event.valueStart, event.valueEnd);
-  return SIMPLE_KEY.test(key) && !SPECIAL_WORDS.has(key) ? key : undefined;
+  if (!SIMPLE_KEY.test(key)) return undefined;
+  // Quoted (JSON's keys): a simple key holds no escape or quote, so its text is its value.
+  if (event.style === SCALAR_STYLE.DOUBLE_QUOTED || event.style === SCALAR_STYLE.SINGLE_QUOTED) return key;
+  return event.style === SCALAR_STYLE.PLAIN && !SPECIAL_WORDS.has(key) ? key : undefined;
 }
 
 /** The splice that replaces the scalar at `path`, or undefined when this planner does not answer. */
