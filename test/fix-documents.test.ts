@@ -29,7 +29,7 @@ function manifests(folder: string): string[] {
 
 /** Everything the CLI prints of a result, in one comparable value. */
 function shape(result: FixResult) {
-  return { output: result.output, changed: result.changed, applied: result.applied, unfixed: result.unfixed, errors: result.errors, passes: result.passes };
+  return { output: result.output, changed: result.changed, applied: result.applied, unfixed: result.unfixed, errors: result.errors, notes: result.notes, passes: result.passes };
 }
 
 function same(text: string, name: string): void {
@@ -136,6 +136,8 @@ test('hostile spellings of the scalar a fix replaces: each gives what the whole-
     base.replace('memory: 256Mi', 'memory: 256Mi #'),
     base.replace('memory: 256Mi', 'memory: 256Mi#x'),
     base.replace('image: nginx:1.27', 'image: nginx:1.27\n          env: [{name: GOMEMLIMIT, value: 300MiB}]'),
+    // Documents that are not Kubernetes objects (notes with lines) around one whose fix adds lines.
+    `plain: data\n---\n${base.replace('nginx:1.27', 'node:20-alpine')}---\nother: 1\n---\n${base}`,
   ];
   // JSON, as kubectl get -o json prints it: quoted keys, planned from the events without the YAML editor.
   const json = `${JSON.stringify(require('js-yaml').load(base), null, 2)}\n`;

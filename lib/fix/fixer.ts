@@ -332,6 +332,7 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
   const startsLikeJson = /^\s*[{[]/.test(text);
   const count = texts.length;
   const feeds = texts.map(lineFeeds);
+  const originalFeeds = [...feeds];
   // Findings per document, lines counted from the document's first line.
   const local: LocatedFinding[][] = texts.map(() => []);
   {
@@ -514,7 +515,21 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
     findings = globalFindings();
   }
   const output = texts.join('');
-  return { file, input: text, output, changed: output !== text, applied, unfixed: unfixedOf(findings, reasons, maxPasses), errors: [], notes: initial.notes, passes };
+  return { file, input: text, output, changed: output !== text, applied, unfixed: unfixedOf(findings, reasons, maxPasses), errors: [], notes: movedNotes(initial.notes, originalFeeds, feeds), passes };
+}
+
+/** Notes of the original text (documents skipped as not Kubernetes), moved by the lines the edits added before them. */
+function movedNotes(notes: readonly Note[], before: readonly number[], after: readonly number[]): readonly Note[] {
+  return notes.map((note) => {
+    if (note.line === undefined) return note;
+    let from = 0;
+    let to = 0;
+    for (let index = 0; index < before.length && from + before[index] < note.line; index++) {
+      from += before[index];
+      to += after[index];
+    }
+    return to === from ? note : { ...note, line: note.line - from + to };
+  });
 }
 
 function appliedOf(finding: LocatedFinding, pass: number): AppliedFix {
