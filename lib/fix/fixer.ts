@@ -6,16 +6,24 @@
  * fix by fix and the ones that fail the check are reported instead of written.
  */
 import { parseEvents } from 'js-yaml';
-import { parseAllDocuments, type Document } from 'yaml';
+import type { Document } from 'yaml';
 import { extractWorkloads, isKubernetesObject, type JsonPath } from '../core/workload';
 import { lintText, type FileReport, type InputError, type LocatedFinding, type Note } from '../engine/lint-text';
 import type { Linter } from '../engine/linter';
 import { PARSE_LIMITS, parseManifests, type ManifestDocument } from '../manifests/documents';
 import { RULES_BY_ID } from '../rules';
 import type { Edit } from '../rules/types';
-import { Layout, applySplices, overlaps, planEdits, type Planned, type Splice } from './plan';
+import type { Layout, Planned } from './plan';
+import { applySplices, overlaps, type Splice } from './splice';
 import { DocumentEvents, planScalarEdits, planScalarLines } from './scalar-plan';
 import { lineFeeds, markerSafe, splitDocuments } from './split';
+
+/** The YAML editor (the `yaml` package and ./plan.ts), loaded when a fix first needs it (./splice.ts). */
+function yamlEditor(): { parseAllDocuments: typeof import('yaml').parseAllDocuments } & Pick<typeof import('./plan'), 'Layout' | 'planEdits'> {
+  const { parseAllDocuments } = require('yaml') as typeof import('yaml');
+  const { Layout, planEdits } = require('./plan') as typeof import('./plan');
+  return { parseAllDocuments, Layout, planEdits };
+}
 
 /**
  * ESLint stops after 10 passes (`MAX_AUTOFIX_PASSES` in linter.js); oomguard's fixes settle in two
@@ -163,6 +171,7 @@ function fixWhole(text: string, file: string, linter: Linter, maxPasses: number,
     const parsed = parseManifests(current, file);
     if (!parsed.ok) break; // cannot happen: lintText parsed the same text
     fixCounters.editorParses++;
+    const { parseAllDocuments, Layout, planEdits } = yamlEditor();
     const documents = parseAllDocuments(current, { keepSourceTokens: true }) as Document[] | { empty: true };
     const yamlDocuments: Document[] = Array.isArray(documents) ? documents : [];
     if (yamlDocuments.length !== parsed.documents.length || yamlDocuments.some((document) => document.errors.length > 0)) {
@@ -408,11 +417,12 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
       let editor = editors.get(index);
       if (!editor) {
         fixCounters.editorParses++;
-        const documents = parseAllDocuments(texts[index], { keepSourceTokens: true }) as Document[] | { empty: true };
+        const documents = yamlEditor().parseAllDocuments(texts[index], { keepSourceTokens: true }) as Document[] | { empty: true };
         // The editor must read this document as one, without errors; else the whole-file path says why.
         if (!Array.isArray(documents) || documents.length !== 1 || documents[0].errors.length > 0) throw new Decline();
         editors.set(index, (editor = { document: documents[0] }));
       }
+      const { Layout, planEdits } = yamlEditor();
       editor.layout ??= new Layout(texts[index], editor.document, startsLikeJson);
       return planEdits(texts[index], editor.document, edits, editor.layout);
     };

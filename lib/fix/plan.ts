@@ -9,13 +9,9 @@ import { CST, isAlias, isMap, isScalar, isSeq, visit, type Document, type Node, 
 import type { JsonPath } from '../core/workload';
 import type { Edit } from '../rules/types';
 import { renderScalar, type ScalarStyle } from './scalars';
+import { overlaps, type Splice } from './splice';
 
-/** Replace `text.slice(start, end)` with `text`; `start === end` inserts. */
-export interface Splice {
-  readonly start: number;
-  readonly end: number;
-  readonly text: string;
-}
+export { applySplices, overlaps, type Splice } from './splice';
 
 export type Planned = { readonly ok: true; readonly splices: readonly Splice[] } | { readonly ok: false; readonly reason: string };
 
@@ -390,22 +386,6 @@ export function planEdits(text: string, document: Document, edits: readonly Edit
     if (error instanceof PlanError) return { ok: false, reason: error.message };
     throw error;
   }
-}
-
-/** Two splices conflict when their ranges overlap or they insert at the same place. */
-export function overlaps(a: Splice, b: Splice): boolean {
-  return a.start === b.start || (a.start < b.end && b.start < a.end);
-}
-
-/** Apply non-overlapping splices. */
-export function applySplices(text: string, splices: readonly Splice[]): string {
-  let out = '';
-  let at = 0;
-  for (const splice of [...splices].sort((a, b) => a.start - b.start)) {
-    out += text.slice(at, splice.start) + splice.text;
-    at = splice.end;
-  }
-  return out + text.slice(at);
 }
 
 export { Layout };

@@ -11,7 +11,7 @@
  */
 import { COLLECTION_STYLE, EVENT_ID, SCALAR_STYLE, type Event } from 'js-yaml';
 import type { Edit } from '../rules/types';
-import { overlaps, type Splice } from './plan';
+import { overlaps, type Splice } from './splice';
 import { plainIsSafe, renderScalar, type ScalarStyle } from './scalars';
 
 const { DOCUMENT, MAPPING, SEQUENCE, SCALAR, POP } = EVENT_ID;

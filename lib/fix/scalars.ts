@@ -5,11 +5,12 @@
  * only when all three agree it is the same string (`on` stays quoted: YAML 1.1 reads it as true).
  */
 import { load as loadJsYaml } from 'js-yaml';
-import { parse as parseYaml } from 'yaml';
 
 export type ScalarStyle = 'plain' | 'single' | 'double';
 
 function readsBackAs(source: string, expected: unknown): boolean {
+  // Loaded on first use: a run with nothing to fix never loads the `yaml` package (./splice.ts).
+  const { parse: parseYaml } = require('yaml') as typeof import('yaml');
   try {
     for (const value of [
       parseYaml(source, { version: '1.2' }),
