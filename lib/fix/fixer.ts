@@ -521,6 +521,12 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
       read[index] = result.reading;
       fixCounters.documentLints++;
       local[index] = lintReading(result.reading!, file, linter);
+      // Nothing left to fix here: let its reading go (it is read again should that change).
+      if (!local[index].some((finding) => finding.fix)) {
+        values[index] = undefined;
+        read[index] = undefined;
+        proven[index] = false;
+      }
     }
     findings = globalFindings();
   }
