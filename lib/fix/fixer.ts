@@ -457,6 +457,11 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
       taken.set(index, mine);
     }
     if (accepted.length === 0) break;
+    // Planned: the planners' readings go before the checks read the edited documents (a 4 MB List
+    // would otherwise hold three readings of itself at once). The next pass plans from the checks'.
+    events.clear();
+    editors.clear();
+    for (const { index } of accepted) read[index] = undefined;
 
     // Verify each edited document alone: the others' text is unchanged, so the file reads back as
     // the fixed values exactly when each edited document does.

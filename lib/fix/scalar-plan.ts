@@ -42,6 +42,20 @@ export class DocumentEvents {
     }
   }
 
+  /** Event indexes of each sequence's items, listed on first use (a List of 50,000 items is not walked per fix). */
+  private readonly items = new Map<number, number[]>();
+
+  /** The event index of item `position` of the sequence at `sequence`, or -1. */
+  item(sequence: number, position: number): number {
+    let list = this.items.get(sequence);
+    if (!list) {
+      list = [];
+      for (let at = sequence + 1; this.events[at].type !== POP; at = this.next[at]) list.push(at);
+      this.items.set(sequence, list);
+    }
+    return position >= 0 && position < list.length ? list[position] : -1;
+  }
+
   /** Whether the events are exactly one document without directives (what planning here assumes). */
   get single(): boolean {
     const first = this.events[0];
@@ -86,9 +100,8 @@ function replaceAt(doc: DocumentEvents, path: readonly (string | number)[], valu
     } else if (node.type === SEQUENCE && typeof segment === 'number') {
       if (node.anchorStart >= 0) return undefined;
       inFlow = inFlow || node.style === COLLECTION_STYLE.FLOW;
-      let item = at + 1;
-      for (let count = 0; count < segment && events[item].type !== POP; count++) item = next[item];
-      if (events[item].type === POP) return undefined;
+      const item = doc.item(at, segment);
+      if (item < 0) return undefined;
       at = item;
     } else {
       return undefined;
@@ -145,14 +158,26 @@ const SAFE_PLAIN = /^(?:[^\s'"{}[\],#&*!|>%@`?:-]|[-?:](?=[^\s,{}[\]]))[^{}[\],\
 
 let lastText: string | undefined;
 let lastAnswer = false;
+let lastStarts: number[] | undefined;
 
 /** Whether a document has no anchor, alias or merge key anywhere (asked once per document text). */
 function linePlannable(text: string): boolean {
   if (text !== lastText) {
     lastText = text;
     lastAnswer = !/[&*]|<</.test(text);
+    lastStarts = undefined;
   }
   return lastAnswer;
+}
+
+/** Offsets of the lines of the text `linePlannable` last saw, built once per text (a 40 MB List has many fixes). */
+function lineStarts(text: string): number[] {
+  if (text !== lastText) linePlannable(text);
+  if (!lastStarts) {
+    lastStarts = [0];
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lastStarts.push(at + 1);
+  }
+  return lastStarts;
 }
 
 /** The value at `path` of a constructed document, when it is a string or a number. */
@@ -187,10 +212,7 @@ export function planScalarLines(text: string, lineOf: (path: readonly (string | 
     if (typeof edit.value === 'number' && !Number.isFinite(edit.value)) return undefined;
     const key = edit.path[edit.path.length - 1];
     if (typeof key !== 'string' || SPECIAL_WORDS.has(key) || scalarAt(value, edit.path) === undefined) return undefined;
-    if (!starts) {
-      starts = [0];
-      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
-    }
+    starts ??= lineStarts(text);
     const line = lineOf(edit.path);
     if (line < 1 || line > starts.length) return undefined;
     const lineStart = starts[line - 1];
