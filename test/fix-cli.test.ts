@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFleet } from '../bench/fleet';
+import { writeFleet, writeList } from '../bench/fleet';
 
 const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'oomguard.js');
@@ -173,6 +173,26 @@ test('memory stays flat over a fleet: fix of 8,000 documents (80 files) peaks fa
     assert.ok(peakMiB < 256, `peak RSS ${Math.round(peakMiB)} MiB`);
     const again = spawnSync(process.execPath, [BIN, 'fix', 'fleet'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     assert.match(again.stdout, /fixed 0 problems in 0 files/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('one 4 MB List (5,000 items, as kubectl get -o json prints it): fixed in one reading per pass, far below what the whole-file editor took', () => {
+  const dir = scratch();
+  try {
+    const [list] = writeList(join(dir, 'list'), 5000);
+    const rssFile = join(dir, 'rss');
+    const result = spawnSync(process.execPath, ['-r', join(ROOT, 'test', 'helpers', 'report-max-rss.js'), BIN, 'fix', '--format', 'json', list], {
+      cwd: dir, encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, OOMGUARD_TEST_RSS_FILE: rssFile },
+    });
+    assert.is(result.status, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.equal([report.summary.fixed, report.summary.changedFiles, report.files[0].written], [2375, 1, true]);
+    const peakMiB = Number(readFileSync(rssFile, 'utf8')) / 1024;
+    // ~450 MiB measured (2026-12-01); the whole-file passes with the yaml package's Document took 1.8 GiB.
+    assert.ok(peakMiB < 1024, `peak RSS ${Math.round(peakMiB)} MiB`);
+    JSON.parse(readFileSync(list, 'utf8'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
