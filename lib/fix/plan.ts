@@ -9,13 +9,9 @@ import { CST, isAlias, isMap, isScalar, isSeq, visit, type Document, type Node, 
 import type { JsonPath } from '../core/workload';
 import type { Edit } from '../rules/types';
 import { renderScalar, type ScalarStyle } from './scalars';
+import { overlaps, type Splice } from './splice';
 
-/** Replace `text.slice(start, end)` with `text`; `start === end` inserts. */
-export interface Splice {
-  readonly start: number;
-  readonly end: number;
-  readonly text: string;
-}
+export { applySplices, overlaps, type Splice } from './splice';
 
 export type Planned = { readonly ok: true; readonly splices: readonly Splice[] } | { readonly ok: false; readonly reason: string };
 
@@ -55,8 +51,14 @@ class Layout {
   step = DEFAULT_STEP;
   /** Column of `-` relative to its key's column for a block list that is a mapping value (0 or `step`). */
   sequenceOffset: number | undefined;
+  /**
+   * Whether the file starts like JSON, which decides how an empty flow collection is written into.
+   * A caller planning one document of a stream passes what the whole file says.
+   */
+  readonly startsLikeJson: boolean;
 
-  constructor(readonly text: string, document: Document) {
+  constructor(readonly text: string, document: Document, startsLikeJson?: boolean) {
+    this.startsLikeJson = startsLikeJson ?? /^\s*[{[]/.test(text);
     let stepFound = false;
     visit(document, {
       Alias: (_, alias) => {
@@ -170,12 +172,12 @@ function afterBlock(text: string, end: number): { at: number; prefix: string } {
   return newline < 0 ? { at: text.length, prefix: '\n' } : { at: newline + 1, prefix: '' };
 }
 
-function jsonStyle(text: string, collection: YAMLMap | YAMLSeq): boolean {
+function jsonStyle(text: string, collection: YAMLMap | YAMLSeq, layout: Layout): boolean {
   const first = collection.items[0];
   const key = first && isMap(collection) ? ((first as Pair).key as Node | null) : null;
   if (key?.range) return text[key.range[0]] === '"';
-  // An empty collection: JSON when the document itself starts like JSON.
-  return /^\s*[{[]/.test(text);
+  // An empty collection: JSON when the file itself starts like JSON.
+  return layout.startsLikeJson;
 }
 
 function flowScalar(item: string | number, json: boolean): string {
@@ -222,7 +224,7 @@ function renderBlock(tree: Tree, column: number, layout: Layout): string {
 function insertIntoMap(text: string, map: YAMLMap, tree: Tree, layout: Layout): Splice {
   if (!map.range) throw new PlanError('a mapping has no source position');
   if (map.flow) {
-    const json = jsonStyle(text, map);
+    const json = jsonStyle(text, map, layout);
     const entries = [...tree].map(([key, child]) => `${json ? JSON.stringify(key) : renderScalar(key, 'plain', true)}: ${renderFlow(child, json)}`);
     const last = map.items[map.items.length - 1];
     if (!last) {
@@ -246,7 +248,7 @@ function insertIntoMap(text: string, map: YAMLMap, tree: Tree, layout: Layout): 
 function appendToSeq(text: string, seq: YAMLSeq, entries: readonly { name: string; value: string }[], containerColumn: number, layout: Layout): Splice {
   if (!seq.range) throw new PlanError('a list has no source position');
   if (seq.flow) {
-    const json = jsonStyle(text, seq);
+    const json = jsonStyle(text, seq, layout);
     const items = entries.map((entry) => flowEnvItem(entry, json));
     const last = seq.items[seq.items.length - 1] as Node | undefined;
     if (!last) {
@@ -284,11 +286,11 @@ function appendTarget(document: Document, path: JsonPath, layout: Layout): YAMLS
 }
 
 /** One scalar item at the end of an existing list, aligned with its items (block) or after the last one (flow). */
-function appendScalar(text: string, seq: YAMLSeq, value: string, where: string): Splice {
+function appendScalar(text: string, seq: YAMLSeq, value: string, where: string, layout: Layout): Splice {
   const last = seq.items[seq.items.length - 1] as Node | undefined;
   if (!seq.range) throw new PlanError(`${where} has no source position`);
   if (seq.flow) {
-    const json = jsonStyle(text, seq);
+    const json = jsonStyle(text, seq, layout);
     if (!last) {
       if (text[seq.range[0]] !== '[') throw new PlanError(`cannot find the opening bracket of ${where}`);
       return { start: seq.range[0] + 1, end: seq.range[0] + 1, text: flowScalar(value, json) };
@@ -342,7 +344,7 @@ export function planEdits(text: string, document: Document, edits: readonly Edit
         const end = appendTarget(document, edit.path, layout);
         if (end) {
           if (typeof edit.value !== 'string') throw new PlanError(`${describe(edit.path)}: only a string can be appended`);
-          splices.push(appendScalar(text, end, edit.value, describe(edit.path.slice(0, -1))));
+          splices.push(appendScalar(text, end, edit.value, describe(edit.path.slice(0, -1)), layout));
           continue;
         }
         const step = walk(document, edit.path, layout);
@@ -384,22 +386,6 @@ export function planEdits(text: string, document: Document, edits: readonly Edit
     if (error instanceof PlanError) return { ok: false, reason: error.message };
     throw error;
   }
-}
-
-/** Two splices conflict when their ranges overlap or they insert at the same place. */
-export function overlaps(a: Splice, b: Splice): boolean {
-  return a.start === b.start || (a.start < b.end && b.start < a.end);
-}
-
-/** Apply non-overlapping splices. */
-export function applySplices(text: string, splices: readonly Splice[]): string {
-  let out = '';
-  let at = 0;
-  for (const splice of [...splices].sort((a, b) => a.start - b.start)) {
-    out += text.slice(at, splice.start) + splice.text;
-    at = splice.end;
-  }
-  return out + text.slice(at);
 }
 
 export { Layout };

@@ -5,11 +5,12 @@
  * only when all three agree it is the same string (`on` stays quoted: YAML 1.1 reads it as true).
  */
 import { load as loadJsYaml } from 'js-yaml';
-import { parse as parseYaml } from 'yaml';
 
 export type ScalarStyle = 'plain' | 'single' | 'double';
 
 function readsBackAs(source: string, expected: unknown): boolean {
+  // Loaded on first use: a run with nothing to fix never loads the `yaml` package (./splice.ts).
+  const { parse: parseYaml } = require('yaml') as typeof import('yaml');
   try {
     for (const value of [
       parseYaml(source, { version: '1.2' }),
@@ -24,11 +25,24 @@ function readsBackAs(source: string, expected: unknown): boolean {
   }
 }
 
+/**
+ * Answers already given: a fleet's fixes write the same few values (`512Mi`, `GOMEMLIMIT` sizes)
+ * thousands of times, and each answer costs three parses. Bounded: cleared when full.
+ */
+const answers = new Map<string, boolean>();
+const MAX_ANSWERS = 10_000;
+
 /** Whether `value` can be written as a plain scalar, as a block mapping value and, with `inFlow`, inside `{...}`. */
 export function plainIsSafe(value: string, inFlow: boolean): boolean {
   if (value.length === 0 || value !== value.trim() || /[\n\r\t]/.test(value)) return false;
-  if (!readsBackAs(`k: ${value}\n`, value)) return false;
-  return !inFlow || readsBackAs(`{k: ${value}}\n`, value);
+  const key = (inFlow ? 'f' : 'b') + value;
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    answer = readsBackAs(`k: ${value}\n`, value) && (!inFlow || readsBackAs(`{k: ${value}}\n`, value));
+    if (answers.size >= MAX_ANSWERS) answers.clear();
+    answers.set(key, answer);
+  }
+  return answer;
 }
 
 /**

@@ -23,6 +23,12 @@ const DOCUMENT_START = /^---(?:[ \t]|$)/;
 export function toLf(text: string): { readonly lf: string; readonly form: TextForm } {
   const bom = text.charCodeAt(0) === 0xfeff;
   const body = bom ? text.slice(1) : text;
+  if (!body.includes('\r')) {
+    // LF only (the common case): nothing to replace, one ending per line feed.
+    let count = 0;
+    for (let at = body.indexOf('\n'); at >= 0; at = body.indexOf('\n', at + 1)) count++;
+    return { lf: body, form: { bom, endings: new Array<string>(count).fill('\n'), uniform: count > 0 ? '\n' : undefined } };
+  }
   const endings: string[] = [];
   let uniform: string | undefined;
   let mixed = false;

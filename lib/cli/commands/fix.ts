@@ -64,74 +64,99 @@ function unifiedDiff(name: string, before: string, after: string): string {
     .replace(/^=+\n/, '');
 }
 
-function stylishReport(outcomes: readonly FileOutcome[], dryRun: boolean, color: boolean): string {
+/** Where the report goes, file by file, as each file is done: nothing of a file is kept after it. */
+interface ReportWriter {
+  file(outcome: FileOutcome, diff: string | undefined): void;
+  end(): void;
+}
+
+function stylishWriter(write: (text: string) => void, dryRun: boolean, color: boolean): ReportWriter {
   const pc = require('picocolors').createColors(color) as typeof import('picocolors');
   const severityText = { error: pc.red('error'), warning: pc.yellow('warning'), info: pc.blue('info') };
   const fixedWord = dryRun ? 'would fix' : 'fixed';
-  const blocks: string[] = [];
+  let blocks = 0;
   let fixed = 0;
   let changedFiles = 0;
   let notWritten = 0;
+  let unreadable = 0;
   const remaining = { error: 0, warning: 0, info: 0 };
-  for (const { name, result, errors, writeFailed } of outcomes) {
-    const rows: string[] = [];
-    for (const error of errors) rows.push(`  ${String(error.line ?? '-').padStart(4)}  ${pc.red('error')}     ${error.message}`);
-    if (result) {
-      if (result.changed && !writeFailed) changedFiles++;
-      if (!writeFailed) fixed += result.applied.length;
-      else notWritten += result.applied.length;
-      for (const applied of result.applied) {
-        const where = `${applied.resource.kind}/${applied.resource.namespace ? `${applied.resource.namespace}/` : ''}${applied.resource.name}${applied.container !== undefined ? ` container "${applied.container}"` : ''}`;
-        // A fix of a file that could not be written is not a fix: say so, never "fixed".
-        const word = writeFailed ? pc.red('not written'.padEnd(9)) : pc.green(fixedWord.padEnd(9));
-        rows.push(`  ${String(applied.line).padStart(4)}  ${word} ${applied.description} ${pc.dim(`(${where})`)}  ${pc.dim(applied.ruleId)}`);
+  return {
+    file({ name, result, errors, writeFailed }) {
+      if (errors.length > 0) unreadable++;
+      const rows: string[] = [];
+      for (const error of errors) rows.push(`  ${String(error.line ?? '-').padStart(4)}  ${pc.red('error')}     ${error.message}`);
+      if (result) {
+        if (result.changed && !writeFailed) changedFiles++;
+        if (!writeFailed) fixed += result.applied.length;
+        else notWritten += result.applied.length;
+        for (const applied of result.applied) {
+          const where = `${applied.resource.kind}/${applied.resource.namespace ? `${applied.resource.namespace}/` : ''}${applied.resource.name}${applied.container !== undefined ? ` container "${applied.container}"` : ''}`;
+          // A fix of a file that could not be written is not a fix: say so, never "fixed".
+          const word = writeFailed ? pc.red('not written'.padEnd(9)) : pc.green(fixedWord.padEnd(9));
+          rows.push(`  ${String(applied.line).padStart(4)}  ${word} ${applied.description} ${pc.dim(`(${where})`)}  ${pc.dim(applied.ruleId)}`);
+        }
+        for (const { finding, reason } of result.unfixed) {
+          remaining[finding.severity]++;
+          rows.push(`  ${String(finding.line).padStart(4)}  ${severityText[finding.severity]}${' '.repeat(10 - finding.severity.length)}${finding.message} ${pc.dim(`(${resourceText(finding)})`)}  ${pc.dim(finding.ruleId)}`);
+          rows.push(pc.dim(`        ${' '.repeat(10)}not fixed: ${reason}`));
+        }
       }
-      for (const { finding, reason } of result.unfixed) {
-        remaining[finding.severity]++;
-        rows.push(`  ${String(finding.line).padStart(4)}  ${severityText[finding.severity]}${' '.repeat(10 - finding.severity.length)}${finding.message} ${pc.dim(`(${resourceText(finding)})`)}  ${pc.dim(finding.ruleId)}`);
-        rows.push(pc.dim(`        ${' '.repeat(10)}not fixed: ${reason}`));
-      }
-    }
-    if (rows.length > 0) blocks.push(`${pc.underline(name)}\n${rows.join('\n')}\n`);
-  }
-  const unreadable = outcomes.filter((outcome) => outcome.errors.length > 0).length;
-  const left = remaining.error + remaining.warning + remaining.info;
-  const head = `${dryRun ? 'would fix' : 'fixed'} ${fixed} problem${fixed === 1 ? '' : 's'} in ${changedFiles} file${changedFiles === 1 ? '' : 's'}`;
-  const unwritten = notWritten ? `${notWritten} fix${notWritten === 1 ? '' : 'es'} not written` : '';
-  const tail = left === 0 ? unwritten || 'none remain' : `${left} remain (${remaining.error} error${remaining.error === 1 ? '' : 's'}, ${remaining.warning} warning${remaining.warning === 1 ? '' : 's'}${remaining.info ? `, ${remaining.info} info` : ''})${unwritten ? `, ${unwritten}` : ''}`;
-  const problems = unreadable ? `; ${unreadable} input${unreadable === 1 ? '' : 's'} could not be read, parsed or written` : '';
-  const summary = `${left === 0 && !unreadable ? '✔' : '✖'} ${head}; ${tail}${problems}`;
-  const paint = remaining.error || unreadable ? pc.red : left ? pc.yellow : pc.green;
-  return `${blocks.join('\n')}${blocks.length ? '\n' : ''}${paint(pc.bold(summary))}\n`;
+      if (rows.length > 0) write(`${blocks++ > 0 ? '\n' : ''}${pc.underline(name)}\n${rows.join('\n')}\n`);
+    },
+    end() {
+      const left = remaining.error + remaining.warning + remaining.info;
+      const head = `${dryRun ? 'would fix' : 'fixed'} ${fixed} problem${fixed === 1 ? '' : 's'} in ${changedFiles} file${changedFiles === 1 ? '' : 's'}`;
+      const unwritten = notWritten ? `${notWritten} fix${notWritten === 1 ? '' : 'es'} not written` : '';
+      const tail = left === 0 ? unwritten || 'none remain' : `${left} remain (${remaining.error} error${remaining.error === 1 ? '' : 's'}, ${remaining.warning} warning${remaining.warning === 1 ? '' : 's'}${remaining.info ? `, ${remaining.info} info` : ''})${unwritten ? `, ${unwritten}` : ''}`;
+      const problems = unreadable ? `; ${unreadable} input${unreadable === 1 ? '' : 's'} could not be read, parsed or written` : '';
+      const summary = `${left === 0 && !unreadable ? '✔' : '✖'} ${head}; ${tail}${problems}`;
+      const paint = remaining.error || unreadable ? pc.red : left ? pc.yellow : pc.green;
+      write(`${blocks ? '\n' : ''}${paint(pc.bold(summary))}\n`);
+    },
+  };
 }
 
-function jsonReport(outcomes: readonly FileOutcome[], dryRun: boolean, diffs: ReadonlyMap<string, string>): string {
-  const files = outcomes.map(({ name, result, errors, written, writeFailed }) => ({
-    file: name,
-    changed: (result?.changed ?? false) && !writeFailed,
-    written,
-    ...(diffs.has(name) ? { diff: diffs.get(name) } : {}),
-    applied: writeFailed ? [] : result?.applied ?? [],
-    // Fixes computed for a file that could not be written: none of them is on disk.
-    ...(writeFailed ? { notWritten: result?.applied ?? [] } : {}),
-    // The same fields as `lint --format json`, plus why it was not fixed.
-    remaining: (result?.unfixed ?? []).map(({ finding, reason }) => ({ ...toJson(finding), reason })),
-    errors,
-  }));
-  const remaining = files.flatMap((file) => file.remaining);
-  return `${JSON.stringify({
-    dryRun,
-    files,
-    errors: files.flatMap((file) => file.errors),
-    summary: {
-      files: files.length,
-      changedFiles: files.filter((file) => file.changed).length,
-      fixed: files.reduce((sum, file) => sum + file.applied.length, 0),
-      errorCount: remaining.filter((finding) => finding.severity === 'error').length,
-      warningCount: remaining.filter((finding) => finding.severity === 'warning').length,
-      infoCount: remaining.filter((finding) => finding.severity === 'info').length,
+/** `value` as JSON.stringify(..., null, 2) writes it `depth` levels down. */
+function indented(value: unknown, depth: number): string {
+  return JSON.stringify(value, null, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
+}
+
+/**
+ * The JSON report, written file by file: the bytes of
+ * `JSON.stringify({dryRun, files, errors, summary}, null, 2)` without holding `files`.
+ */
+function jsonWriter(write: (text: string) => void, dryRun: boolean): ReportWriter {
+  const errors: InputError[] = [];
+  const summary = { files: 0, changedFiles: 0, fixed: 0, errorCount: 0, warningCount: 0, infoCount: 0 };
+  write(`{\n  "dryRun": ${dryRun},\n  "files": [`);
+  return {
+    file({ name, result, errors: fileErrors, written, writeFailed }, diff) {
+      const file = {
+        file: name,
+        changed: (result?.changed ?? false) && !writeFailed,
+        written,
+        ...(diff !== undefined ? { diff } : {}),
+        applied: writeFailed ? [] : result?.applied ?? [],
+        // Fixes computed for a file that could not be written: none of them is on disk.
+        ...(writeFailed ? { notWritten: result?.applied ?? [] } : {}),
+        // The same fields as `lint --format json`, plus why it was not fixed.
+        remaining: (result?.unfixed ?? []).map(({ finding, reason }) => ({ ...toJson(finding), reason })),
+        errors: fileErrors,
+      };
+      write(`${summary.files++ > 0 ? ',' : ''}\n    ${indented(file, 2)}`);
+      errors.push(...fileErrors);
+      if (file.changed) summary.changedFiles++;
+      summary.fixed += file.applied.length;
+      for (const finding of file.remaining) {
+        if (finding.severity === 'error') summary.errorCount++;
+        else if (finding.severity === 'warning') summary.warningCount++;
+        else if (finding.severity === 'info') summary.infoCount++;
+      }
     },
-  }, null, 2)}\n`;
+    end() {
+      write(`${summary.files > 0 ? '\n  ' : ''}],\n  "errors": ${indented(errors, 1)},\n  "summary": ${indented(summary, 1)}\n}\n`);
+    },
+  };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -156,12 +181,23 @@ export async function run(argv: string[]): Promise<number> {
   const { files, problems, ignoredNamed } = collectFiles([...positionals, ...composeFiles], { ignore: config.ignore, root: config.root, cwd });
   for (const ignored of ignoredNamed ?? []) process.stderr.write(ignoredNotice('fix', ignored, config.file));
   const compose = composeOptions(composeFiles, values['compose-env-file'] as string | undefined, cwd);
-  const outcomes: FileOutcome[] = problems.map((problem) => ({ name: problem.file, errors: [{ ...problem }], written: false }));
   // The diff (dry run) or the fixed standard input owns stdout; the report then goes to stderr.
   // With --format json the diffs go inside the JSON instead.
   const usesStdout = (dryRun && format === 'stylish') || files.includes(STDIN);
-  const diffs: string[] = [];
-  const diffByFile = new Map<string, string>();
+  const reportStream = usesStdout ? process.stderr : process.stdout;
+  const color = useColor(values, reportStream);
+  const write = (text: string) => void reportStream.write(text);
+  const report = format === 'json' ? jsonWriter(write, dryRun) : stylishWriter(write, dryRun, color);
+  // Each file is reported as soon as it is done and then let go: a fleet's texts and diffs are never
+  // held together (issue #18: 349 MiB at 20,000 documents before).
+  let inputErrors = false;
+  let errorsRemain = false;
+  const done = (outcome: FileOutcome, diff?: string) => {
+    if (outcome.errors.length > 0) inputErrors = true;
+    if (outcome.result?.unfixed.some(({ finding }) => finding.severity === 'error')) errorsRemain = true;
+    report.file(outcome, diff);
+  };
+  for (const problem of problems) done({ name: problem.file, errors: [{ ...problem }], written: false });
 
   for (const file of files) {
     const name = displayPath(file, cwd);
@@ -171,7 +207,7 @@ export async function run(argv: string[]): Promise<number> {
     const read = raw.ok ? decodeManifest(raw.bytes) : raw;
     if (!raw.ok || !read.ok) {
       const failed = read as { message: string; line?: number };
-      outcomes.push({ name, errors: [{ file: name, message: failed.message, ...(failed.line ? { line: failed.line } : {}) }], written: false });
+      done({ name, errors: [{ file: name, message: failed.message, ...(failed.line ? { line: failed.line } : {}) }], written: false });
       continue;
     }
     // Fixed as LF text; the BOM and the line endings are put back as they were (lib/fix/text-form.ts).
@@ -183,42 +219,33 @@ export async function run(argv: string[]): Promise<number> {
     const result: FixResult = { ...fixedLf, input: original, output: fixedLf.changed ? fromLf(lf, fixedLf.output, { ...form, bom }) : original };
     if (result.errors.length > 0) {
       // A file that does not parse is never written.
-      outcomes.push({ name, result, errors: result.errors, written: false });
+      done({ name, result, errors: result.errors, written: false });
       continue;
     }
     if (dryRun) {
-      if (result.changed) {
-        const diff = unifiedDiff(name, result.input, result.output);
-        diffByFile.set(name, diff);
-        if (format === 'stylish') diffs.push(diff);
-      }
-      outcomes.push({ name, result, errors: [], written: false });
+      const diff = result.changed ? unifiedDiff(name, result.input, result.output) : undefined;
+      if (diff !== undefined && format === 'stylish') process.stdout.write(diff);
+      done({ name, result, errors: [], written: false }, diff);
     } else if (file === STDIN) {
-      diffs.push(result.output);
-      outcomes.push({ name, result, errors: [], written: false });
+      process.stdout.write(result.output);
+      done({ name, result, errors: [], written: false });
     } else if (result.changed) {
       try {
         writeFileAtomic(file, result.output, snapshot);
-        outcomes.push({ name, result, errors: [], written: true });
+        done({ name, result, errors: [], written: true });
       } catch (error) {
         const reason = error instanceof WriteError ? error.message : (error as NodeJS.ErrnoException).code ?? (error as Error).message;
         if (error instanceof WriteError && error.written) {
-          outcomes.push({ name, result, errors: [{ file: name, message: `fixed file ${reason}` }], written: true });
+          done({ name, result, errors: [{ file: name, message: `fixed file ${reason}` }], written: true });
         } else {
-          outcomes.push({ name, result, errors: [{ file: name, message: `cannot write the fixed file: ${reason}; the file is left unchanged` }], written: false, writeFailed: true });
+          done({ name, result, errors: [{ file: name, message: `cannot write the fixed file: ${reason}; the file is left unchanged` }], written: false, writeFailed: true });
         }
       }
     } else {
-      outcomes.push({ name, result, errors: [], written: false });
+      done({ name, result, errors: [], written: false });
     }
   }
-
-  if (diffs.length > 0) process.stdout.write(diffs.join(''));
-  const color = useColor(values, usesStdout ? process.stderr : process.stdout);
-  const report = format === 'json' ? jsonReport(outcomes, dryRun, diffByFile) : stylishReport(outcomes, dryRun, color);
-  (usesStdout ? process.stderr : process.stdout).write(report);
-
-  if (outcomes.some((outcome) => outcome.errors.length > 0)) return 2;
-  const errorsRemain = outcomes.some((outcome) => outcome.result?.unfixed.some(({ finding }) => finding.severity === 'error'));
+  report.end();
+  if (inputErrors) return 2;
   return errorsRemain ? 1 : 0;
 }
