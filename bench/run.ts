@@ -10,6 +10,8 @@
  *  2. peak RSS of lint over 20,000 documents vs 2,000 (target: ≤ 1.5x).
  *  3. peak RSS of lint of one 50 MB file, a `kubectl get -o yaml` dump as documents and as one List
  *     (target: ≤ 256 MiB: memory follows the largest document, not the file).
+ *  3b. fix --dry-run and fix (writing a copy) vs lint of the same folder, 2,000 and 20,000 documents
+ *     (target: ≤ 3x), and fix's peak RSS at 20,000 vs 2,000 (≤ 1.5x): bench/fix-bench.ts.
  *  4. lint of one small file vs a bare `node -e 0` (target: ≤ 1.3x), 31 pairs (`npm run bench:startup` has more).
  *  5. cdk8s synth of 200 oomguard Deployments vs 200 cdk8s-plus Deployments (target: ≤ 1.2x).
  *  6. lint of one 50,000-item List (~44 MB of JSON, as `kubectl get deploy -A -o json` prints) vs the
@@ -24,6 +26,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchFix, type Paired as FixPaired } from './fix-bench';
 import { writeDump, writeFleet, writeList } from './fleet';
 
 const ROOT = join(__dirname, '..', '..');
@@ -192,8 +195,21 @@ function main(): void {
     rows.push({ measure: `peak RSS, one 50 MB file: ${dumpCount.toLocaleString('en')} Deployments as documents`, oomguard: mib(dump.baselineRssKiB), baseline: '', ratio: `${ms(dump.cpu.baselineMs.median)} CPU`, target: '≤ 256 MiB' });
     rows.push({ measure: 'peak RSS, one 50 MB file: the same as one `kind: List` (`-o yaml`)', oomguard: mib(dump.subjectRssKiB), baseline: '', ratio: `${ms(dump.cpu.subjectMs.median)} CPU`, target: '≤ 256 MiB' });
 
-    // ---- `fix --dry-run` vs `lint` (bench/fix-bench.ts, from the fix engineer): the lead calls it here,
-    // ---- pushing its rows into `rows` and its results into `results.fix`.
+    // `fix --dry-run` and `fix` (writing a copy) against `lint` of the same folder (bench/fix-bench.ts).
+    const fix = benchFix(work, { small, big }, Math.min(RUNS, 5));
+    results.fix = fix;
+    const fixRow = (measure: string, paired: FixPaired): Row => ({
+      measure,
+      oomguard: `${ms(paired.fixCpuMs)} CPU, ${ms(paired.fixWallMs)} wall`,
+      baseline: `${ms(paired.lintCpuMs)} CPU, ${ms(paired.lintWallMs)} wall (\`lint\`, same folder)`,
+      ratio: `CPU ${times(paired.pairedCpuRatio)} (${range([...paired.cpuRatioRange])}), wall ${times(paired.pairedWallRatio)}`,
+      target: '≤ 3x',
+    });
+    rows.push(fixRow('`fix --dry-run`, 2,000 Deployments', fix.dryRun2000));
+    rows.push(fixRow('`fix --dry-run`, 20,000 Deployments', fix.dryRun20000));
+    rows.push(fixRow('`fix` (writing), 2,000 Deployments', fix.write2000));
+    rows.push(fixRow('`fix` (writing), 20,000 Deployments', fix.write20000));
+    rows.push({ measure: 'peak RSS of `fix --dry-run`, 20,000 vs 2,000 documents', oomguard: mib(fix.dryRun20000.fixMaxRssKiB), baseline: mib(fix.dryRun2000.fixMaxRssKiB), ratio: times(fix.fixRssRatio), target: '≤ 1.5x' });
 
     const oneFile = join(work, 'one', 'fleet-0000.yaml');
     const startup = compare(31, ['-e', '0'], [CLI, 'lint', oneFile]);
