@@ -179,13 +179,32 @@ export function commandLineTokens(container: Container, pattern: RegExp, unknown
 
 /** Whether the container's command line runs a binary matching `pattern` (no token objects built). */
 export function runsBinary(container: Container, pattern: RegExp): boolean {
-  for (const list of [container.command, container.args]) {
-    for (const text of list) {
-      for (const token of splitOptions(text)) if (pattern.test(basename(token.replace(/^["']/, '')))) return true;
-    }
-  }
+  for (const name of commandNames(container)) if (pattern.test(name)) return true;
   return false;
 }
+
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/**
+ * The basename of every word of the command line (a leading quote dropped), split once per container:
+ * detection asks each of the six profiles whether the command runs its binary, one after another.
+ * Only the last container is remembered, as readJvmOptions does.
+ */
+function commandNames(container: Container): readonly string[] {
+  if (container === lastCommand.container) return lastCommand.names;
+  let names = NO_NAMES;
+  if (container.command.length > 0 || container.args.length > 0) {
+    const words: string[] = [];
+    for (const list of [container.command, container.args]) {
+      for (const text of list) for (const token of splitOptions(text)) words.push(basename(token.replace(/^["']/, '')));
+    }
+    names = words;
+  }
+  lastCommand = { container, names };
+  return names;
+}
+
+let lastCommand: { container?: Container; names: readonly string[] } = { names: NO_NAMES };
 
 /** The image name without registry, tag or digest: `docker.io/library/openjdk:8u181` gives `openjdk`. */
 export function imageName(image: string): ImageName {
