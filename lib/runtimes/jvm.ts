@@ -326,6 +326,20 @@ export function heapPercentage(limitBytes: number, overheadBytes: number): numbe
  * below a limit of about 526 MiB (test/jvm-ergonomics.test.ts shows both, in real cgroups).
  */
 export function percentageFor(limitBytes: number, heapBytes: number): number {
+  // A fleet asks for the same few limits and budgets again and again, and each answer walks the
+  // ergonomics down a tenth at a time: remember the answers (a pure function of two numbers).
+  const key = `${limitBytes}/${heapBytes}`;
+  let percent = percentages.get(key);
+  if (percent === undefined) {
+    if (percentages.size >= 4096) percentages.clear();
+    percentages.set(key, (percent = searchPercentage(limitBytes, heapBytes)));
+  }
+  return percent;
+}
+
+const percentages = new Map<string, number>();
+
+function searchPercentage(limitBytes: number, heapBytes: number): number {
   const gc = ergonomicGc({ memoryBytes: limitBytes });
   // HotSpot takes 0 to 100 percent; a budget above the limit (a tiny limit and the minimum heap) gets 100.
   let tenths = Math.min(1000, Math.max(1, Math.floor((heapBytes / limitBytes) * 1000)));
