@@ -154,6 +154,13 @@ function launcherOptions(words: readonly OptionToken[]): { options: OptionToken[
   return { options: [...words], application: [] };
 }
 
+/** The option variables one at a time, in precedence order (envTokens takes a list). */
+const JAVA_TOOL_OPTIONS = ['JAVA_TOOL_OPTIONS'] as const;
+const JDK_JAVA_OPTIONS = ['JDK_JAVA_OPTIONS'] as const;
+const JAVA_OPTS = ['JAVA_OPTS'] as const;
+const UNDERSCORE_JAVA_OPTIONS = ['_JAVA_OPTIONS'] as const;
+const NO_TOKENS: readonly OptionToken[] = Object.freeze([]);
+
 const SHELL_VARIABLE = /^["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?["']?$/;
 
 function parseJvmOptions(container: Container, variant: JvmVariant): JvmOptions {
@@ -184,11 +191,11 @@ function parseJvmOptions(container: Container, variant: JvmVariant): JvmOptions 
     ignored.push({ name: 'JDK_JAVA_OPTIONS', reason: `Java ${variant.version} predates JDK_JAVA_OPTIONS (JDK 9)` });
   }
   const tokens = [
-    ...envTokens(container, ['JAVA_TOOL_OPTIONS'], unknown),
-    ...(jdkOptionsRead ? envTokens(container, ['JDK_JAVA_OPTIONS'], unknown) : []),
-    ...(javaOptsRead && !referencesJavaOpts ? envTokens(container, ['JAVA_OPTS'], unknown) : []),
+    ...envTokens(container, JAVA_TOOL_OPTIONS, unknown),
+    ...(jdkOptionsRead ? envTokens(container, JDK_JAVA_OPTIONS, unknown) : NO_TOKENS),
+    ...(javaOptsRead && !referencesJavaOpts ? envTokens(container, JAVA_OPTS, unknown) : NO_TOKENS),
     ...commandLine,
-    ...envTokens(container, ['_JAVA_OPTIONS'], unknown),
+    ...envTokens(container, UNDERSCORE_JAVA_OPTIONS, unknown),
   ];
   // envFrom may set any of them: one entry says so.
   const unknownSources = unknown.filter((entry, index) => entry.how !== 'envFrom' || unknown.findIndex((other) => other.how === 'envFrom') === index);

@@ -159,6 +159,8 @@ function basename(word: string): string {
  * command line does not run that binary.
  */
 export function commandLineTokens(container: Container, pattern: RegExp, unknown?: UnknownSource[]): OptionToken[] | undefined {
+  // Most containers of a fleet run their image's entrypoint: no command line, nothing to build.
+  if (container.command.length === 0 && container.args.length === 0) return undefined;
   const words: OptionToken[] = [];
   let lookup: ((name: string) => string | null | undefined) | undefined;
   for (const [field, list] of [['command', container.command], ['args', container.args]] as const) {
