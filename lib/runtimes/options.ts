@@ -134,7 +134,8 @@ export function envTokens(container: Container, names: readonly string[], unknow
       continue;
     }
     const source = `env ${name}`;
-    const expansion = expandKubernetes(variable.value, envLookup(container, index));
+    // No `$`: nothing to expand, and no lookup closure to build (most option values of a fleet).
+    const expansion = variable.value.includes('$') ? expandKubernetes(variable.value, envLookup(container, index)) : { text: variable.value, expanded: false, unknown: false };
     if (expansion.unknown) unknown?.push({ name, how: 'reference', path: variable.path });
     for (const token of splitOptions(expansion.text)) {
       tokens.push(new Token(token, source, variable.value, variable, VALUE_TAIL, expansion.expanded && !isWord(variable.value, token)));
