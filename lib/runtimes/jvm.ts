@@ -247,9 +247,9 @@ function parseJvmOptions(container: Container, variant: JvmVariant): JvmOptions 
       else if (name === 'ActiveProcessorCount') activeProcessors = { value, at };
     }
   }
-  const options = { xmx, xms, maxRam, maxRamPercentage, minRamPercentage, initialRamPercentage, maxRamFraction, minRamFraction, activeProcessors, containerSupport, gc };
+  // One literal (the same keys in the same order as before), not a spread of a second object: once per JVM container.
   return {
-    ...options,
+    xmx, xms, maxRam, maxRamPercentage, minRamPercentage, initialRamPercentage, maxRamFraction, minRamFraction, activeProcessors, containerSupport, gc,
     tokens,
     unknown: unknownSources,
     ignored,
