@@ -362,13 +362,11 @@ function readWorkload(object: Obj, path: JsonPath): Workload | undefined {
   const firstApp = containers.find((c) => c.role === 'app')?.name;
   const defaultContainer = typeof named === 'string' && containers.some((c) => c.name === named) ? named : firstApp;
 
+  const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
+  const name = typeof metadata.name === 'string' ? metadata.name : typeof metadata.generateName === 'string' ? metadata.generateName : '';
   return {
-    resource: {
-      apiVersion: typeof object.apiVersion === 'string' ? object.apiVersion : '',
-      kind,
-      name: typeof metadata.name === 'string' ? metadata.name : typeof metadata.generateName === 'string' ? metadata.generateName : '',
-      ...(typeof metadata.namespace === 'string' ? { namespace: metadata.namespace } : {}),
-    },
+    // A literal in one of two shapes, not a conditional spread: once per workload of a fleet.
+    resource: typeof metadata.namespace === 'string' ? { apiVersion, kind, name, namespace: metadata.namespace } : { apiVersion, kind, name },
     path,
     workloadClass,
     annotations,

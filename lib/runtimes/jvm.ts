@@ -309,7 +309,8 @@ export function jvmFacts(container: Container, limitBytes: number | undefined, c
   const variant = legacyOverride === undefined ? jvmVariant(container.image) : { ...jvmVariant(container.image), legacy: legacyOverride };
   const options = readJvmOptions(container);
   const containerAware = !variant.legacy && options.containerSupport?.enabled !== false;
-  const machine: MachineShape = { memoryBytes: containerAware ? limitBytes : undefined, ...(cpus !== undefined || options.activeProcessors ? { cpus: options.activeProcessors?.value ?? cpus } : {}) };
+  const memoryBytes = containerAware ? limitBytes : undefined;
+  const machine: MachineShape = cpus !== undefined || options.activeProcessors ? { memoryBytes, cpus: options.activeProcessors?.value ?? cpus } : { memoryBytes };
   const gc = options.gc?.value ?? ergonomicGc(machine);
   const heapInputs = heapOptions(options);
   // A legacy JVM knows -Xmx and the fractions, not the percentages (it refuses them at start-up).
@@ -318,7 +319,10 @@ export function jvmFacts(container: Container, limitBytes: number | undefined, c
     ? { bytes: Math.floor((machine.memoryBytes * options.maxRamPercentage.percent) / 100), basis: `MaxRAMPercentage ${options.maxRamPercentage.percent} of the limit (OpenJ9)` }
     : effectiveMaxHeap(heapInputs, machine, gc);
   const heapSet = options.xmx !== undefined || options.maxRamPercentage !== undefined || options.minRamPercentage !== undefined || options.maxRamFraction !== undefined || options.maxRam !== undefined;
-  return { variant, options, containerAware, gc, gcChosenBy: options.gc ? 'flag' : 'ergonomics', heap, heapSet, ...(unrecognized ? { unrecognized } : {}) };
+  const gcChosenBy = options.gc ? 'flag' : 'ergonomics';
+  return unrecognized
+    ? { variant, options, containerAware, gc, gcChosenBy, heap, heapSet, unrecognized }
+    : { variant, options, containerAware, gc, gcChosenBy, heap, heapSet };
 }
 
 /** A percentage with at most one decimal, rounded down so the heap never exceeds its budget. */
@@ -389,11 +393,12 @@ export const jvm: RuntimeProfile = {
   detect(container: Container): Detection | undefined {
     const env = container.env.find((variable) => (JVM_OPTION_ENV as readonly string[]).includes(variable.name));
     const legacy = isLegacyJvmImage(container.image);
-    const base = legacy ? { legacyJvm: true } : {};
-    if (env) return { runtime: 'jvm', reason: `env ${env.name}`, ...base };
-    if (runsBinary(container, JAVA_BINARY)) return { runtime: 'jvm', reason: 'command runs java', ...base };
-    if (container.image && imageName(container.image).fact(jvmImage)) return { runtime: 'jvm', reason: `image ${container.image}`, ...base };
-    return undefined;
+    let reason: string | undefined;
+    if (env) reason = `env ${env.name}`;
+    else if (runsBinary(container, JAVA_BINARY)) reason = 'command runs java';
+    else if (container.image && imageName(container.image).fact(jvmImage)) reason = `image ${container.image}`;
+    if (reason === undefined) return undefined;
+    return legacy ? { runtime: 'jvm', reason, legacyJvm: true } : { runtime: 'jvm', reason };
   },
   settings: jvmSettings,
   flags: (limitBytes, overheadBytes, options = {}) => jvmSettings(limitBytes, limitBytes - overheadBytes, options),
