@@ -326,6 +326,19 @@ function readContainer(raw: unknown, role: ContainerRole, path: JsonPath): Conta
   };
 }
 
+/** The containers of one list of the pod spec, in order, with their roles (no closures per workload: a fleet has many). */
+function collectContainers(spec: Obj, key: 'initContainers' | 'containers' | 'ephemeralContainers', specPath: JsonPath, into: Container[]): void {
+  const list = spec[key];
+  if (!Array.isArray(list)) return;
+  for (let index = 0; index < list.length; index++) {
+    if (!(index in list)) continue; // a hole, as forEach skips it
+    const raw: unknown = list[index];
+    const role: ContainerRole = key === 'containers' ? 'app' : key === 'ephemeralContainers' ? 'ephemeral' : isObject(raw) && raw.restartPolicy === 'Always' ? 'sidecar' : 'init';
+    const container = readContainer(raw, role, [...specPath, key, index]);
+    if (container) into.push(container);
+  }
+}
+
 function readWorkload(object: Obj, path: JsonPath): Workload | undefined {
   const template = podTemplateOf(object);
   if (!template) return undefined;
@@ -337,17 +350,9 @@ function readWorkload(object: Obj, path: JsonPath): Workload | undefined {
   }
   const specPath = [...path, ...template.path];
   const containers: Container[] = [];
-  const collect = (key: string, roleOf: (raw: unknown) => ContainerRole) => {
-    const list = template.spec[key];
-    if (!Array.isArray(list)) return;
-    list.forEach((raw, index) => {
-      const container = readContainer(raw, roleOf(raw), [...specPath, key, index]);
-      if (container) containers.push(container);
-    });
-  };
-  collect('initContainers', (raw) => (isObject(raw) && raw.restartPolicy === 'Always' ? 'sidecar' : 'init'));
-  collect('containers', () => 'app');
-  collect('ephemeralContainers', () => 'ephemeral');
+  collectContainers(template.spec, 'initContainers', specPath, containers);
+  collectContainers(template.spec, 'containers', specPath, containers);
+  collectContainers(template.spec, 'ephemeralContainers', specPath, containers);
 
   const restartPolicy = template.spec.restartPolicy;
   const kind = String(object.kind);
@@ -357,13 +362,11 @@ function readWorkload(object: Obj, path: JsonPath): Workload | undefined {
   const firstApp = containers.find((c) => c.role === 'app')?.name;
   const defaultContainer = typeof named === 'string' && containers.some((c) => c.name === named) ? named : firstApp;
 
+  const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
+  const name = typeof metadata.name === 'string' ? metadata.name : typeof metadata.generateName === 'string' ? metadata.generateName : '';
   return {
-    resource: {
-      apiVersion: typeof object.apiVersion === 'string' ? object.apiVersion : '',
-      kind,
-      name: typeof metadata.name === 'string' ? metadata.name : typeof metadata.generateName === 'string' ? metadata.generateName : '',
-      ...(typeof metadata.namespace === 'string' ? { namespace: metadata.namespace } : {}),
-    },
+    // A literal in one of two shapes, not a conditional spread: once per workload of a fleet.
+    resource: typeof metadata.namespace === 'string' ? { apiVersion, kind, name, namespace: metadata.namespace } : { apiVersion, kind, name },
     path,
     workloadClass,
     annotations,

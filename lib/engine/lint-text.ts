@@ -6,7 +6,7 @@
 import { extractWorkloads, isKubernetesObject, type JsonPath } from '../core/workload';
 import type { ManifestDocument } from '../manifests/documents';
 import { streamManifests } from '../manifests/stream';
-import type { Linter, PlacedFinding } from './linter';
+import type { Linter, PlacedFinding, Placement } from './linter';
 
 export type LocatedFinding = PlacedFinding;
 
@@ -41,12 +41,14 @@ export function lintText(text: string, file: string, linter: Linter): FileReport
   let workloads = 0;
   let containers = 0;
   let documents = 0;
-  const lint = (value: unknown, path: JsonPath, document: ManifestDocument) => {
+  // One placement per document (not per workload): a List's items share their document's.
+  const placementOf = (document: ManifestDocument): Placement => ({ file, document: document.index, lineOf: (at) => document.lineOf(at) });
+  const lint = (value: unknown, path: JsonPath, placement: Placement) => {
     for (const workload of extractWorkloads(value, path)) {
       workloads++;
       containers += workload.containers.length;
-      const placed = linter.lintWorkload(workload, { file, document: document.index, lineOf: (at) => document.lineOf(at) });
-      for (const finding of placed) findings.push(finding);
+      const placed = linter.lintWorkload(workload, placement);
+      for (let index = 0; index < placed.length; index++) findings.push(placed[index]);
     }
   };
   const parsed = streamManifests(text, file, {
@@ -57,10 +59,11 @@ export function lintText(text: string, file: string, linter: Linter): FileReport
         notes.push({ file, line: document.line, message: 'not a Kubernetes object (no apiVersion and kind): skipped' });
         return;
       }
-      lint(document.value, [], document);
+      lint(document.value, [], placementOf(document));
     },
     items(document, items, first) {
-      for (let item = 0; item < items.length; item++) lint(items[item], ['items', first + item], document);
+      const placement = placementOf(document);
+      for (let item = 0; item < items.length; item++) lint(items[item], ['items', first + item], placement);
     },
     restart() {
       findings = [];

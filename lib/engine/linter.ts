@@ -5,7 +5,9 @@
  */
 import { extractWorkloads, type JsonPath, type Platform, type ResourceRef, type Workload } from '../core/workload';
 import { RULES } from '../rules';
-import { ANNOTATION, type Fix, type Report, type Rule, type Severity, type SeveritySetting } from '../rules/types';
+// ANNOTATION from its own module: rules/types re-exports it, which CommonJS reads through a getter on every use.
+import { ANNOTATION } from '../facts';
+import type { Fix, Report, Rule, Severity, SeveritySetting } from '../rules/types';
 import { DEFAULT_SIZING, type SizingConfig } from '../sizing/formula';
 import { containerContext } from './context';
 

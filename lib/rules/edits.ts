@@ -49,7 +49,11 @@ export function mergeEnv(container: Container, profile: RuntimeProfile, settings
     if (container.env.some((variable) => variable.name === setting.name && variable.value === undefined)) return undefined;
   }
   return settings.map((setting): Edit => {
-    const existing = [...container.env].reverse().find((variable) => variable.name === setting.name);
+    // The last variable of that name is the one Kubernetes uses (found without copying the list).
+    let existing: Container['env'][number] | undefined;
+    for (let index = container.env.length - 1; index >= 0 && existing === undefined; index--) {
+      if (container.env[index].name === setting.name) existing = container.env[index];
+    }
     if (existing?.value !== undefined) {
       return { op: 'set', path: [...existing.path, 'value'], value: mergeOptions(existing.value, setting.value, profile.supersedes) };
     }

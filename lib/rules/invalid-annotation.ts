@@ -1,6 +1,7 @@
 import { RUNTIME_IDS, isRuntimeId } from '../runtimes';
 import { EVERY_WORKLOAD } from './scopes';
-import { ANNOTATION, defineRule, type Report } from './types';
+import { ANNOTATION } from '../facts';
+import { defineRule, type Report } from './types';
 
 /** Annotations that can name a container: `<key>.<container>`. */
 const PER_CONTAINER = [ANNOTATION.runtime, ANNOTATION.peak] as const;

@@ -1,7 +1,8 @@
 import { parseQuantity } from '../core/quantity';
 import type { Annotation, Container, QuantityField } from '../core/workload';
 import { ALL_RESOURCE_CONTAINERS } from './scopes';
-import { ANNOTATION, defineRule, type Report } from './types';
+import { ANNOTATION } from '../facts';
+import { defineRule, type Report } from './types';
 
 /** The report for a peak annotation Kubernetes-style quantities cannot read, or a zero one. */
 function annotationReport(key: string, annotation: Annotation): Report | undefined {

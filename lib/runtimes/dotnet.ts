@@ -13,6 +13,9 @@ import type { Container } from '../core/workload';
 import { imageName, runsBinary, type ImageName } from './options';
 import type { Detection, EnvSetting, RuntimeProfile } from './types';
 
+const DOTNET_ENV = /^(DOTNET_|ASPNETCORE_|COMPlus_)/;
+const DOTNET_BINARY = /^dotnet$/;
+
 function dotnetImage({ repository }: ImageName): boolean {
   return /(^|\/)dotnet\/(aspnet|runtime|sdk)/.test(repository);
 }
@@ -28,9 +31,9 @@ export const dotnet: RuntimeProfile = {
   minHeapBytes: 16 * MIB,
   overhead: { bytes: 150 * MIB, rangeMiB: [50, 150], source: 'CoreCLR runtime, JIT and assemblies outside the GC heap (no published figure)' },
   detect(container: Container): Detection | undefined {
-    const env = container.env.find((variable) => /^(DOTNET_|ASPNETCORE_|COMPlus_)/.test(variable.name));
+    const env = container.env.find((variable) => DOTNET_ENV.test(variable.name));
     if (env) return { runtime: 'dotnet', reason: `env ${env.name}` };
-    if (runsBinary(container, /^dotnet$/)) return { runtime: 'dotnet', reason: 'command runs dotnet' };
+    if (runsBinary(container, DOTNET_BINARY)) return { runtime: 'dotnet', reason: 'command runs dotnet' };
     if (imageName(container.image).fact(dotnetImage)) return { runtime: 'dotnet', reason: `image ${container.image}` };
     return undefined;
   },

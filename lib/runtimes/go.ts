@@ -23,6 +23,10 @@ import type { Detection, EnvSetting, RuntimeProfile } from './types';
  */
 const GO_IMAGES = /^(golang|prometheus|alertmanager|node-exporter|blackbox-exporter|pushgateway|prometheus-operator|prometheus-config-reloader|kube-state-metrics|grafana|loki|promtail|tempo|mimir|thanos|jaeger[a-z-]*|all-in-one|opentelemetry-collector[a-z-]*|otelcol[a-z-]*|etcd|coredns|traefik|argocd|consul|vault|caddy|minio|nats|nats-server|cert-manager-[a-z-]+|external-dns|pilot|velero|cilium|flannel|kube-rbac-proxy|metrics-server)$/;
 
+/** Env variables the Go runtime reads: one set, not an array literal per variable checked. */
+const GO_ENV: ReadonlySet<string> = new Set(['GOMEMLIMIT', 'GOGC', 'GOMAXPROCS', 'GODEBUG']);
+const GO_BINARY = /^go$/;
+
 function goImage({ name }: ImageName): boolean {
   return GO_IMAGES.test(name);
 }
@@ -71,9 +75,9 @@ export const go: RuntimeProfile = {
     source: 'memory outside the Go runtime (cgo, mmap, binary) and soft-limit overshoot: go.dev/doc/gc-guide',
   },
   detect(container: Container): Detection | undefined {
-    const env = container.env.find((variable) => ['GOMEMLIMIT', 'GOGC', 'GOMAXPROCS', 'GODEBUG'].includes(variable.name));
+    const env = container.env.find((variable) => GO_ENV.has(variable.name));
     if (env) return { runtime: 'go', reason: `env ${env.name}` };
-    if (runsBinary(container, /^go$/)) return { runtime: 'go', reason: 'command runs go' };
+    if (runsBinary(container, GO_BINARY)) return { runtime: 'go', reason: 'command runs go' };
     if (imageName(container.image).fact(goImage)) return { runtime: 'go', reason: `image ${container.image}` };
     return undefined;
   },

@@ -118,7 +118,8 @@ export function effectiveMaxHeap(options: HeapOptions, machine: MachineShape, gc
     if (override) compressedOopsOff = true;
     else heap = coopLimit;
   }
-  return { bytes: alignUp(heap, heapAlignment(gc, heap)), basis, ...(compressedOopsOff ? { compressedOopsOff } : {}) };
+  const bytes = alignUp(heap, heapAlignment(gc, heap));
+  return compressedOopsOff ? { bytes, basis, compressedOopsOff } : { bytes, basis };
 }
 
 /**

@@ -154,6 +154,13 @@ function launcherOptions(words: readonly OptionToken[]): { options: OptionToken[
   return { options: [...words], application: [] };
 }
 
+/** The option variables one at a time, in precedence order (envTokens takes a list). */
+const JAVA_TOOL_OPTIONS = ['JAVA_TOOL_OPTIONS'] as const;
+const JDK_JAVA_OPTIONS = ['JDK_JAVA_OPTIONS'] as const;
+const JAVA_OPTS = ['JAVA_OPTS'] as const;
+const UNDERSCORE_JAVA_OPTIONS = ['_JAVA_OPTIONS'] as const;
+const NO_TOKENS: readonly OptionToken[] = Object.freeze([]);
+
 const SHELL_VARIABLE = /^["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?["']?$/;
 
 function parseJvmOptions(container: Container, variant: JvmVariant): JvmOptions {
@@ -184,11 +191,11 @@ function parseJvmOptions(container: Container, variant: JvmVariant): JvmOptions 
     ignored.push({ name: 'JDK_JAVA_OPTIONS', reason: `Java ${variant.version} predates JDK_JAVA_OPTIONS (JDK 9)` });
   }
   const tokens = [
-    ...envTokens(container, ['JAVA_TOOL_OPTIONS'], unknown),
-    ...(jdkOptionsRead ? envTokens(container, ['JDK_JAVA_OPTIONS'], unknown) : []),
-    ...(javaOptsRead && !referencesJavaOpts ? envTokens(container, ['JAVA_OPTS'], unknown) : []),
+    ...envTokens(container, JAVA_TOOL_OPTIONS, unknown),
+    ...(jdkOptionsRead ? envTokens(container, JDK_JAVA_OPTIONS, unknown) : NO_TOKENS),
+    ...(javaOptsRead && !referencesJavaOpts ? envTokens(container, JAVA_OPTS, unknown) : NO_TOKENS),
     ...commandLine,
-    ...envTokens(container, ['_JAVA_OPTIONS'], unknown),
+    ...envTokens(container, UNDERSCORE_JAVA_OPTIONS, unknown),
   ];
   // envFrom may set any of them: one entry says so.
   const unknownSources = unknown.filter((entry, index) => entry.how !== 'envFrom' || unknown.findIndex((other) => other.how === 'envFrom') === index);
@@ -240,9 +247,9 @@ function parseJvmOptions(container: Container, variant: JvmVariant): JvmOptions 
       else if (name === 'ActiveProcessorCount') activeProcessors = { value, at };
     }
   }
-  const options = { xmx, xms, maxRam, maxRamPercentage, minRamPercentage, initialRamPercentage, maxRamFraction, minRamFraction, activeProcessors, containerSupport, gc };
+  // One literal (the same keys in the same order as before), not a spread of a second object: once per JVM container.
   return {
-    ...options,
+    xmx, xms, maxRam, maxRamPercentage, minRamPercentage, initialRamPercentage, maxRamFraction, minRamFraction, activeProcessors, containerSupport, gc,
     tokens,
     unknown: unknownSources,
     ignored,
@@ -302,7 +309,8 @@ export function jvmFacts(container: Container, limitBytes: number | undefined, c
   const variant = legacyOverride === undefined ? jvmVariant(container.image) : { ...jvmVariant(container.image), legacy: legacyOverride };
   const options = readJvmOptions(container);
   const containerAware = !variant.legacy && options.containerSupport?.enabled !== false;
-  const machine: MachineShape = { memoryBytes: containerAware ? limitBytes : undefined, ...(cpus !== undefined || options.activeProcessors ? { cpus: options.activeProcessors?.value ?? cpus } : {}) };
+  const memoryBytes = containerAware ? limitBytes : undefined;
+  const machine: MachineShape = cpus !== undefined || options.activeProcessors ? { memoryBytes, cpus: options.activeProcessors?.value ?? cpus } : { memoryBytes };
   const gc = options.gc?.value ?? ergonomicGc(machine);
   const heapInputs = heapOptions(options);
   // A legacy JVM knows -Xmx and the fractions, not the percentages (it refuses them at start-up).
@@ -311,7 +319,10 @@ export function jvmFacts(container: Container, limitBytes: number | undefined, c
     ? { bytes: Math.floor((machine.memoryBytes * options.maxRamPercentage.percent) / 100), basis: `MaxRAMPercentage ${options.maxRamPercentage.percent} of the limit (OpenJ9)` }
     : effectiveMaxHeap(heapInputs, machine, gc);
   const heapSet = options.xmx !== undefined || options.maxRamPercentage !== undefined || options.minRamPercentage !== undefined || options.maxRamFraction !== undefined || options.maxRam !== undefined;
-  return { variant, options, containerAware, gc, gcChosenBy: options.gc ? 'flag' : 'ergonomics', heap, heapSet, ...(unrecognized ? { unrecognized } : {}) };
+  const gcChosenBy = options.gc ? 'flag' : 'ergonomics';
+  return unrecognized
+    ? { variant, options, containerAware, gc, gcChosenBy, heap, heapSet, unrecognized }
+    : { variant, options, containerAware, gc, gcChosenBy, heap, heapSet };
 }
 
 /** A percentage with at most one decimal, rounded down so the heap never exceeds its budget. */
@@ -326,6 +337,20 @@ export function heapPercentage(limitBytes: number, overheadBytes: number): numbe
  * below a limit of about 526 MiB (test/jvm-ergonomics.test.ts shows both, in real cgroups).
  */
 export function percentageFor(limitBytes: number, heapBytes: number): number {
+  // A fleet asks for the same few limits and budgets again and again, and each answer walks the
+  // ergonomics down a tenth at a time: remember the answers (a pure function of two numbers).
+  const key = `${limitBytes}/${heapBytes}`;
+  let percent = percentages.get(key);
+  if (percent === undefined) {
+    if (percentages.size >= 4096) percentages.clear();
+    percentages.set(key, (percent = searchPercentage(limitBytes, heapBytes)));
+  }
+  return percent;
+}
+
+const percentages = new Map<string, number>();
+
+function searchPercentage(limitBytes: number, heapBytes: number): number {
   const gc = ergonomicGc({ memoryBytes: limitBytes });
   // HotSpot takes 0 to 100 percent; a budget above the limit (a tiny limit and the minimum heap) gets 100.
   let tenths = Math.min(1000, Math.max(1, Math.floor((heapBytes / limitBytes) * 1000)));
@@ -368,11 +393,12 @@ export const jvm: RuntimeProfile = {
   detect(container: Container): Detection | undefined {
     const env = container.env.find((variable) => (JVM_OPTION_ENV as readonly string[]).includes(variable.name));
     const legacy = isLegacyJvmImage(container.image);
-    const base = legacy ? { legacyJvm: true } : {};
-    if (env) return { runtime: 'jvm', reason: `env ${env.name}`, ...base };
-    if (runsBinary(container, JAVA_BINARY)) return { runtime: 'jvm', reason: 'command runs java', ...base };
-    if (container.image && imageName(container.image).fact(jvmImage)) return { runtime: 'jvm', reason: `image ${container.image}`, ...base };
-    return undefined;
+    let reason: string | undefined;
+    if (env) reason = `env ${env.name}`;
+    else if (runsBinary(container, JAVA_BINARY)) reason = 'command runs java';
+    else if (container.image && imageName(container.image).fact(jvmImage)) reason = `image ${container.image}`;
+    if (reason === undefined) return undefined;
+    return legacy ? { runtime: 'jvm', reason, legacyJvm: true } : { runtime: 'jvm', reason };
   },
   settings: jvmSettings,
   flags: (limitBytes, overheadBytes, options = {}) => jvmSettings(limitBytes, limitBytes - overheadBytes, options),

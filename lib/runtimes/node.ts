@@ -140,11 +140,9 @@ export interface NodeFacts {
 export function nodeFacts(container: Container, limitBytes: number | undefined): NodeFacts {
   const options = readNodeOptions(container);
   const young = youngGenerationBytes(limitBytes);
-  return {
-    options,
-    youngGenerationBytes: young,
-    ...(options.maxOldSpaceMiB ? { heapCeilingBytes: options.maxOldSpaceMiB.mib * MIB + young } : {}),
-  };
+  return options.maxOldSpaceMiB
+    ? { options, youngGenerationBytes: young, heapCeilingBytes: options.maxOldSpaceMiB.mib * MIB + young }
+    : { options, youngGenerationBytes: young };
 }
 
 /** `--max-old-space-size` for a V8 heap (old + young) of at most `heapBytes` in a container of `limitBytes`. */

@@ -134,7 +134,8 @@ export function envTokens(container: Container, names: readonly string[], unknow
       continue;
     }
     const source = `env ${name}`;
-    const expansion = expandKubernetes(variable.value, envLookup(container, index));
+    // No `$`: nothing to expand, and no lookup closure to build (most option values of a fleet).
+    const expansion = variable.value.includes('$') ? expandKubernetes(variable.value, envLookup(container, index)) : { text: variable.value, expanded: false, unknown: false };
     if (expansion.unknown) unknown?.push({ name, how: 'reference', path: variable.path });
     for (const token of splitOptions(expansion.text)) {
       tokens.push(new Token(token, source, variable.value, variable, VALUE_TAIL, expansion.expanded && !isWord(variable.value, token)));
@@ -159,6 +160,8 @@ function basename(word: string): string {
  * command line does not run that binary.
  */
 export function commandLineTokens(container: Container, pattern: RegExp, unknown?: UnknownSource[]): OptionToken[] | undefined {
+  // Most containers of a fleet run their image's entrypoint: no command line, nothing to build.
+  if (container.command.length === 0 && container.args.length === 0) return undefined;
   const words: OptionToken[] = [];
   let lookup: ((name: string) => string | null | undefined) | undefined;
   for (const [field, list] of [['command', container.command], ['args', container.args]] as const) {
@@ -179,13 +182,32 @@ export function commandLineTokens(container: Container, pattern: RegExp, unknown
 
 /** Whether the container's command line runs a binary matching `pattern` (no token objects built). */
 export function runsBinary(container: Container, pattern: RegExp): boolean {
-  for (const list of [container.command, container.args]) {
-    for (const text of list) {
-      for (const token of splitOptions(text)) if (pattern.test(basename(token.replace(/^["']/, '')))) return true;
-    }
-  }
+  for (const name of commandNames(container)) if (pattern.test(name)) return true;
   return false;
 }
+
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/**
+ * The basename of every word of the command line (a leading quote dropped), split once per container:
+ * detection asks each of the six profiles whether the command runs its binary, one after another.
+ * Only the last container is remembered, as readJvmOptions does.
+ */
+function commandNames(container: Container): readonly string[] {
+  if (container === lastCommand.container) return lastCommand.names;
+  let names = NO_NAMES;
+  if (container.command.length > 0 || container.args.length > 0) {
+    const words: string[] = [];
+    for (const list of [container.command, container.args]) {
+      for (const text of list) for (const token of splitOptions(text)) words.push(basename(token.replace(/^["']/, '')));
+    }
+    names = words;
+  }
+  lastCommand = { container, names };
+  return names;
+}
+
+let lastCommand: { container?: Container; names: readonly string[] } = { names: NO_NAMES };
 
 /** The image name without registry, tag or digest: `docker.io/library/openjdk:8u181` gives `openjdk`. */
 export function imageName(image: string): ImageName {

@@ -16,6 +16,8 @@ import type { Detection, EnvSetting, RuntimeProfile } from './types';
 
 const PYTHON_LAUNCHERS = /^(python[0-9.]*|pypy[0-9.]*|gunicorn|uvicorn|celery|hypercorn|daphne|uwsgi|flask|django-admin)$/;
 
+const PYTHON_ENV = /^PYTHON[A-Z]+$/;
+
 function pythonImage({ name }: ImageName): boolean {
   return /^(python|pypy)$/.test(name);
 }
@@ -34,7 +36,7 @@ export const python: RuntimeProfile = {
     source: 'interpreter, modules and glibc malloc arenas (8 per core, mallopt(3))',
   },
   detect(container: Container): Detection | undefined {
-    const env = container.env.find((variable) => /^PYTHON[A-Z]+$/.test(variable.name));
+    const env = container.env.find((variable) => PYTHON_ENV.test(variable.name));
     if (env) return { runtime: 'python', reason: `env ${env.name}` };
     if (runsBinary(container, PYTHON_LAUNCHERS)) return { runtime: 'python', reason: 'command runs python' };
     if (imageName(container.image).fact(pythonImage)) return { runtime: 'python', reason: `image ${container.image}` };

@@ -11,6 +11,10 @@ import type { Container } from '../core/workload';
 import { imageName, runsBinary } from './options';
 import type { Detection, EnvSetting, RuntimeProfile } from './types';
 
+/** Env variables of Ruby and its tools, and the binaries that start it: built once, not per container. */
+const RUBY_ENV = /^(RUBY_|RAILS_ENV$|RACK_ENV$|BUNDLE_)/;
+const RUBY_LAUNCHERS = /^(ruby|bundle|rails|puma|sidekiq|unicorn|rake)$/;
+
 /** The overhead as a constant model (one object: a fleet sizes many containers). */
 const CONSTANT_OVERHEAD = Object.freeze({ fixedBytes: 150 * MIB, perHeapByte: 0, label: 'Ruby' });
 
@@ -21,9 +25,9 @@ export const ruby: RuntimeProfile = {
   minHeapBytes: undefined,
   overhead: { bytes: 150 * MIB, rangeMiB: [50, 150], source: 'interpreter, gems and glibc malloc arenas (mallopt(3))' },
   detect(container: Container): Detection | undefined {
-    const env = container.env.find((variable) => /^(RUBY_|RAILS_ENV$|RACK_ENV$|BUNDLE_)/.test(variable.name));
+    const env = container.env.find((variable) => RUBY_ENV.test(variable.name));
     if (env) return { runtime: 'ruby', reason: `env ${env.name}` };
-    if (runsBinary(container, /^(ruby|bundle|rails|puma|sidekiq|unicorn|rake)$/)) return { runtime: 'ruby', reason: 'command runs ruby' };
+    if (runsBinary(container, RUBY_LAUNCHERS)) return { runtime: 'ruby', reason: 'command runs ruby' };
     if (imageName(container.image).name === 'ruby') return { runtime: 'ruby', reason: `image ${container.image}` };
     return undefined;
   },

@@ -107,9 +107,18 @@ export interface Budget {
   readonly minHeapBytes: number | undefined;
 }
 
+/**
+ * The container a limit makes, its optional fields present only when known (the keys and their order as
+ * conditional spreads gave them; literals cost less, and this runs for every container of a fleet).
+ */
+function machineShape(memoryBytes: number | undefined, cpus: number | undefined, collector: string | undefined): MachineShape {
+  if (cpus !== undefined) return collector ? { memoryBytes, cpus, collector } : { memoryBytes, cpus };
+  return collector ? { memoryBytes, collector } : { memoryBytes };
+}
+
 /** The runtime's ceiling budget at a limit: the largest heap H with H + overhead(H) ≤ limit. */
 export function budgetAt(limitBytes: number, runtime: RuntimeId | undefined, sizing: SizingConfig = DEFAULT_SIZING, cpus?: number, collector?: string): Budget {
-  const model = overheadModelFor(runtime, sizing, { memoryBytes: limitBytes, ...(cpus !== undefined ? { cpus } : {}), ...(collector ? { collector } : {}) });
+  const model = overheadModelFor(runtime, sizing, machineShape(limitBytes, cpus, collector));
   const heapBytes = Math.max(0, Math.floor((limitBytes - model.fixedBytes) / (1 + model.perHeapByte)));
   const minHeapBytes = runtime ? PROFILES[runtime].minHeapBytes : undefined;
   return { limitBytes, heapBytes, overheadBytes: limitBytes - heapBytes, overheadLabel: model.label, tooSmall: minHeapBytes !== undefined && heapBytes < minHeapBytes, minHeapBytes };
@@ -129,7 +138,7 @@ export function recommend(peakBytes: number, runtime: RuntimeId | undefined, siz
   if (!(peakBytes > 0) || !Number.isFinite(peakBytes)) throw new RangeError(`peak must be a positive number of bytes, got ${peakBytes}`);
   const minHeap = runtime ? PROFILES[runtime].minHeapBytes ?? 0 : 0;
   const heapBytes = Math.max(peakBytes * sizing.factor, minHeap);
-  const shape = (memoryBytes: number | undefined): MachineShape => ({ memoryBytes, ...(cpus !== undefined ? { cpus } : {}), ...(collector ? { collector } : {}) });
+  const shape = (memoryBytes: number | undefined): MachineShape => machineShape(memoryBytes, cpus, collector);
   // The model depends on the container the limit makes (HotSpot picks Serial below 1792 MiB): start from
   // the smallest container and move up while the limit changes the model.
   let model = overheadModelFor(runtime, sizing, shape(0));
