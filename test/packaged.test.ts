@@ -464,7 +464,8 @@ async function preparePrecommit() {
   // The hook repository: this repository's HEAD, tagged as the release the README pins.
   const hookRepo = join(WORK, 'oomguard.git');
   await git(WORK, 'clone', '-q', ROOT, hookRepo);
-  await git(hookRepo, 'tag', `v${VERSION}`);
+  // -f: the clone may carry the release tag already (this repository's own v<version>); it must name HEAD.
+  await git(hookRepo, 'tag', '-f', `v${VERSION}`);
   const [config] = fileBlocks(PRECOMMIT, '.pre-commit-config.yaml');
 
   const repo = join(WORK, 'gitops');
