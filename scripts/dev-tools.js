@@ -33,9 +33,9 @@ function lockHash() {
  * links are in place follows them and prunes what it takes for extraneous (seen: cdk8s-cli's own
  * yargs 15, without which `cdk8s synth` fails), so the stamp alone cannot say the tree is whole.
  */
-function missing() {
-  const { packages = {} } = JSON.parse(readFileSync(join(dev, 'package-lock.json'), 'utf8'));
-  return Object.entries(packages).filter(([path, entry]) => path && !entry.optional && !entry.link && !existsSync(join(dev, path, 'package.json'))).map(([path]) => path);
+function missing(folder = dev) {
+  const { packages = {} } = JSON.parse(readFileSync(join(folder, 'package-lock.json'), 'utf8'));
+  return Object.entries(packages).filter(([path, entry]) => path && !entry.optional && !entry.link && !existsSync(join(folder, path, 'package.json'))).map(([path]) => path);
 }
 
 function install() {
@@ -106,5 +106,9 @@ function linkAll() {
   if (linked > 0) process.stderr.write(`oomguard dev tools: ${linked} links from node_modules into dev/node_modules\n`);
 }
 
-install();
-linkAll();
+if (require.main === module) {
+  install();
+  linkAll();
+} else {
+  module.exports = { missing };
+}

@@ -7,7 +7,7 @@
  * left out), builds there, and compares every emitted file with this checkout's checked dist/.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { test } from 'uvu';
@@ -81,6 +81,29 @@ test('a clone without the test tools builds with --noCheck to the same dist/ as 
     assert.equal(different, []);
   } finally {
     if (!process.env.KEEP) rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('dev-tools: a dev/ tree missing a locked package (pruned by a root npm install) is seen as incomplete', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { missing } = require(join(ROOT, 'scripts', 'dev-tools.js')) as { missing(folder?: string): string[] };
+  assert.equal(missing(), [], 'this checkout\'s dev/ is whole (npm test installed it)');
+  const folder = mkdtempSync(join(tmpdir(), 'oomguard-dev-tools-'));
+  try {
+    const packages = {
+      '': { name: 'x' },
+      'node_modules/cdk8s-cli': { version: '1.0.0' },
+      'node_modules/cdk8s-cli/node_modules/yargs': { version: '15.4.1' },
+      'node_modules/@esbuild/darwin-arm64': { version: '0.1.0', optional: true },
+      'node_modules/linked': { resolved: '../elsewhere', link: true },
+    };
+    writeFileSync(join(folder, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages }));
+    mkdirSync(join(folder, 'node_modules', 'cdk8s-cli'), { recursive: true });
+    writeFileSync(join(folder, 'node_modules', 'cdk8s-cli', 'package.json'), '{}');
+    // cdk8s-cli's own yargs is gone; an optional package of another platform and a link are not needed.
+    assert.equal(missing(folder), ['node_modules/cdk8s-cli/node_modules/yargs']);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
   }
 });
 
