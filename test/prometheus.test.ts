@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../lib/cli/commands/measure-prometheus';
+import { main } from '../lib/cli/main';
 import { createPrometheusClient, PrometheusError, queryPeak } from '../lib/prometheus';
 import { haveTool } from './helpers/tools';
 import { captureRun } from './helpers/capture';
@@ -111,6 +112,8 @@ test.after(async (context) => {
 });
 
 const cli = (argv: string[]) => captureRun(run, argv);
+/** Through the CLI's entry, which turns a usage error into its sentence and exit 2. */
+const viaMain = (argv: string[]) => captureRun(main, ['measure', ...argv]);
 
 test('queryPeak: the 7-day max per container, only this workload\'s pods, with limit and OOM kills', async ({ ready, url }) => {
   if (!ready) return;
@@ -244,10 +247,10 @@ test('--bearer-token-file: a Prometheus behind an authenticating proxy', async (
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, new RegExp(`answered HTTP 401 \\(not authenticated\\): Unauthorized \\(the token in ${wrong} was refused\\)\\n$`));
 
-    const missing = await cli([...base, '--bearer-token-file', join(dir, 'absent')]);
+    const missing = await viaMain([...base, '--bearer-token-file', join(dir, 'absent')]);
     assert.equal([missing.code, missing.stderr], [2, `oomguard measure: --bearer-token-file ${join(dir, 'absent')}: ENOENT\n`]);
     // Bounded: /dev/zero is refused (a device), a token over 64 KiB is refused, a FIFO nobody writes reads as empty.
-    const zero = await cli([...base, '--bearer-token-file', '/dev/zero']);
+    const zero = await viaMain([...base, '--bearer-token-file', '/dev/zero']);
     assert.equal([zero.code, zero.stderr], [2, 'oomguard measure: --bearer-token-file /dev/zero: is a character device, not a regular file\n']);
     const fifo = join(dir, 'token-fifo');
     spawnSync('mkfifo', [fifo]);

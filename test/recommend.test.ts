@@ -23,6 +23,7 @@ import { recommend as size } from '../lib/sizing/formula';
 import { authProxy, backfill, copyBlocks, freePort, headerGateway, startPrometheus, type RunningPrometheus } from './helpers/prometheus-server';
 import { haveTool } from './helpers/tools';
 import { captureRun } from './helpers/capture';
+import { main } from '../lib/cli/main';
 
 const MI = 1024 * 1024;
 /** A fixed end, so the figures in docs/recommend.md do not move. */
@@ -237,6 +238,9 @@ test('behind an authenticating proxy: --bearer-token-file (and --header for a te
     const refused = await cli(recommend, [...base(proxy.url), '--namespace', 'team-07', '--bearer-token-file', wrong]);
     assert.is(refused.code, 2);
     assert.match(refused.stderr, /answered HTTP 401 \(not authenticated\): Unauthorized \(the token in .*wrong was refused\)\n$/);
+    // The token is read bounded, as measure reads it: /dev/zero is refused at once (it grew to 8 GB).
+    const zero = await cli(main, ['recommend', ...base(proxy.url), '--bearer-token-file', '/dev/zero']);
+    assert.equal([zero.code, zero.stdout, zero.stderr], [2, '', 'oomguard recommend: --bearer-token-file /dev/zero: is a character device, not a regular file\n']);
   } finally {
     await proxy.close();
   }

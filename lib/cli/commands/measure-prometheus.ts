@@ -4,7 +4,6 @@
  * limit and runtime flags, optionally written into a manifest as the `oomguard.io/peak-rss` annotation.
  * The `measure` command delegates here when its arguments contain `--prometheus`.
  */
-import { readBounded } from '../bounded-read';
 import { fromLf, toLf, type TextForm } from '../../fix/text-form';
 import { readForUpdate, writeFileAtomic, WriteError, type Snapshot } from '../../fix/write';
 import { decodeManifest } from '../files';
@@ -16,10 +15,8 @@ import { ANNOTATION } from '../../rules/types';
 import { isRuntimeId, RUNTIME_IDS, type RuntimeId } from '../../runtimes';
 import { recommend, settingsAt } from '../../sizing/formula';
 import { createPrometheusClient, PrometheusError, queryPeak, setAnnotation, type ContainerPeak } from '../../prometheus';
+import { readBearerToken } from '../bearer-token';
 import { parseCommandArgs, UsageError } from '../usage';
-
-/** A service-account token is about 1 KiB; 64 KiB leaves room for any bearer token and none for /dev/zero. */
-const MAX_TOKEN_BYTES = 64 * 1024;
 
 const HELP = `Usage: oomguard measure --prometheus URL --namespace NS --workload NAME [options]
 
@@ -142,17 +139,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const tokenFile = values['bearer-token-file'];
   let headers: Record<string, string> | undefined;
-  if (tokenFile !== undefined) {
-    // Bounded (a token is a few KiB; /dev/zero is not a token), and a process substitution works.
-    const read = readBounded(tokenFile, MAX_TOKEN_BYTES, { allowPipes: true });
-    if (!read.ok) {
-      process.stderr.write(`oomguard measure: --bearer-token-file ${tokenFile}: ${read.message.replace(/^cannot read: /, '')}\n`);
-      return 2;
-    }
-    const token = read.bytes.toString('utf8').trim();
-    if (token === '' || /\s/.test(token)) throw new UsageError(`--bearer-token-file ${tokenFile} must hold one token (it is ${token === '' ? 'empty' : 'more than one word'})`);
-    headers = { authorization: `Bearer ${token}` };
-  }
+  if (tokenFile !== undefined) headers = { authorization: `Bearer ${readBearerToken(tokenFile)}` };
 
   let result;
   try {

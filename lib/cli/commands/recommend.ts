@@ -3,7 +3,6 @@
  * knows, with leak/spike classification, in a risk-sorted table, JSON, CSV or an HTML page of charts;
  * `--manifests DIR` matches them to the manifests and `--write` records the measured peaks there.
  */
-import { readFileSync } from 'node:fs';
 import { chartPathProblem, writeChartFile } from '../../lab/chart-file';
 import { parseDuration } from '../../alerts/promql';
 import { createPrometheusClient, PrometheusError } from '../../prometheus/client';
@@ -13,6 +12,7 @@ import { parseSelector } from '../../recommend/promql';
 import { buildRecommendation, byRisk, type Recommendation } from '../../recommend/report';
 import { displayPath } from '../files';
 import { parseCommandArgs, UsageError } from '../usage';
+import { readBearerToken } from '../bearer-token';
 
 const HELP = `Usage: oomguard recommend --prometheus URL [options]
 
@@ -48,17 +48,6 @@ function parseTime(text: string): number {
   const date = /^\d+(\.\d+)?$/.test(text) ? new Date(Number(text) * 1000) : new Date(text);
   if (Number.isNaN(date.getTime())) throw new UsageError(`--at must be an RFC 3339 time or Unix seconds, got ${text}`);
   return Math.floor(date.getTime() / 1000);
-}
-
-function readToken(file: string): string {
-  let token: string;
-  try {
-    token = readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    throw new UsageError(`--bearer-token-file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  if (token === '' || /\s/.test(token)) throw new UsageError(`--bearer-token-file ${file} must hold one token (it is ${token === '' ? 'empty' : 'more than one word'})`);
-  return token;
 }
 
 /**
@@ -147,7 +136,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (tokenFile !== undefined) {
     if ('authorization' in headers) throw new UsageError('--bearer-token-file and --header Authorization both set the Authorization header; give one');
-    headers.authorization = `Bearer ${readToken(tokenFile)}`;
+    headers.authorization = `Bearer ${readBearerToken(tokenFile)}`;
   }
   const warnings = new Set<string>();
 
