@@ -121,6 +121,12 @@ manifests('the ConfigMap holds a config the server loads; options are checked', 
   const settings = loadSettings({ configFile: file, ownNamespace: 'platform-oomguard' });
   assert.is(settings.enforce, true);
   assert.ok(settings.excludeNamespaces.has('kube-system') && settings.excludeNamespaces.has('platform-oomguard'));
+  // The webhook reads its file as lint reads .oomguard.yaml: bounded (a device is refused, not read on
+  // for gigabytes) and one document.
+  assert.throws(() => loadSettings({ configFile: '/dev/zero' }), (error: Error) => error.name === 'ConfigError' && /^\/dev\/zero: [^]*not a regular file/.test(error.message));
+  const two = join(makePki().dir, 'two.yaml');
+  writeFileSync(two, 'rules: {}\n---\nrules: {}\n');
+  assert.throws(() => loadSettings({ configFile: two }), /holds 2 YAML documents/);
   const audit = oomguard(['webhook', 'manifests', '--image', 'x', '--audit', '--failure-policy', 'Ignore']);
   assert.match(audit.stdout, 'enforce: false');
   assert.match(audit.stdout, 'failurePolicy: Ignore');

@@ -22,12 +22,17 @@ export function findConfig(from: string): string | undefined {
   }
 }
 
+type Check = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] | null };
+let check: Check | undefined;
+
 function validate(file: string, data: unknown): ConfigFile {
-  // ajv is loaded only when a config file exists: most runs (pre-commit) have none to pay for.
-  const Ajv = require('ajv') as typeof import('ajv').default;
-  const schema = JSON.parse(readFileSync(join(packageRoot(), 'schemas', 'config.schema.json'), 'utf8'));
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  const check = ajv.compile(schema);
+  // ajv is loaded only when a config file exists: most runs (pre-commit) have none to pay for. The
+  // compiled schema is kept for the next file (the webhook reloads its configuration).
+  if (!check) {
+    const Ajv = require('ajv') as typeof import('ajv').default;
+    const schema = JSON.parse(readFileSync(join(packageRoot(), 'schemas', 'config.schema.json'), 'utf8'));
+    check = new Ajv({ allErrors: true, strict: false }).compile(schema) as unknown as Check;
+  }
   if (check(data)) return data as ConfigFile;
   const problems = (check.errors ?? []).map((error) => {
     const where = error.instancePath || '/';
@@ -38,12 +43,11 @@ function validate(file: string, data: unknown): ConfigFile {
   throw new ConfigError(file, problems);
 }
 
-/** The configuration in force: from `explicit`, else found upward from `cwd`, else the defaults. */
-export function loadConfig(cwd: string, explicit?: string): ResolvedConfig {
-  // `--config ""` (an unset variable) names no file: not a reason to fall back to the one found upward.
-  if (explicit === '') throw new ConfigError('--config', ['an empty path ("") names no file']);
-  const file = explicit ? resolve(cwd, explicit) : findConfig(cwd);
-  if (!file) return resolveConfig({}, undefined, cwd);
+/**
+ * Read, parse and validate one configuration file (every reader of `.oomguard.yaml`: lint and the
+ * other commands through loadConfig, the webhook on each reload). Throws ConfigError with file and line.
+ */
+export function readConfigFile(file: string): ConfigFile {
   // Bounded like every input: a FIFO or device named .oomguard.yaml is refused, never waited on.
   const read = readBounded(file);
   if (!read.ok) throw new ConfigError(file, [read.message]);
@@ -59,5 +63,14 @@ export function loadConfig(cwd: string, explicit?: string): ResolvedConfig {
     const reason = (error as { reason?: string }).reason ?? (error as Error).message;
     throw new ConfigError(mark ? `${file}:${mark.line + 1}` : file, [reason]);
   }
-  return resolveConfig(validate(file, data ?? {}), file, dirname(file));
+  return validate(file, data ?? {});
+}
+
+/** The configuration in force: from `explicit`, else found upward from `cwd`, else the defaults. */
+export function loadConfig(cwd: string, explicit?: string): ResolvedConfig {
+  // `--config ""` (an unset variable) names no file: not a reason to fall back to the one found upward.
+  if (explicit === '') throw new ConfigError('--config', ['an empty path ("") names no file']);
+  const file = explicit ? resolve(cwd, explicit) : findConfig(cwd);
+  if (!file) return resolveConfig({}, undefined, cwd);
+  return resolveConfig(readConfigFile(file), file, dirname(file));
 }
