@@ -155,6 +155,10 @@ serve('bad usage and an unusable key pair exit 2 with a sentence', () => {
   const config = oomguard(['webhook', 'serve', '--tls-cert', one.cert, '--tls-key', one.key, '--config', badConfig, '--port', '0', '--address', '127.0.0.1']);
   assert.is(config.status, 2);
   assert.match(config.stderr, '/webhook/enforce must be boolean');
+  // The key pair is read bounded: a device is refused at once, naming the file (no read without end).
+  const device = oomguard(['webhook', 'serve', '--tls-cert', '/dev/zero', '--tls-key', one.key, '--port', '0', '--address', '127.0.0.1']);
+  assert.is(device.status, 2);
+  assert.match(device.stderr, /\/dev\/zero: .*not a regular file/);
 });
 
 serve('SIGTERM: not ready but answering for --shutdown-delay, then new connections are refused, the review in flight is answered, exit 0', async () => {

@@ -4,8 +4,11 @@
  * before the other) are refused, and the pair in force stays in force until both match.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
+import { readBounded } from '../cli/bounded-read';
+
+/** A certificate chain or key is a few KiB; 1 MiB leaves room for any real one. */
+const MAX_PEM_BYTES = 1024 * 1024;
 
 export interface KeyPair {
   readonly cert: Buffer;
@@ -22,12 +25,14 @@ export class TlsError extends Error {
 export function loadKeyPair(certFile: string, keyFile: string): KeyPair {
   let cert: Buffer;
   let key: Buffer;
-  try {
-    cert = readFileSync(certFile);
-    key = readFileSync(keyFile);
-  } catch (error) {
-    throw new TlsError((error as Error).message);
-  }
+  // Bounded: a PEM chain is a few KiB; a device or a huge file is refused with its name.
+  const readPem = (file: string): Buffer => {
+    const read = readBounded(file, MAX_PEM_BYTES);
+    if (!read.ok) throw new TlsError(`${file}: ${read.message}`);
+    return read.bytes;
+  };
+  cert = readPem(certFile);
+  key = readPem(keyFile);
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(cert);

@@ -6,7 +6,7 @@
  * ConfigMaps and Secrets every minute or so, so a 2 s poll adds nothing a user would notice.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readBounded } from '../cli/bounded-read';
 
 /** @default 2000 ms */
 export const DEFAULT_POLL_MS = 2000;
@@ -17,10 +17,11 @@ export interface Watched {
 
 function digest(paths: readonly string[]): string | undefined {
   const hash = createHash('sha256');
-  try {
-    for (const path of paths) hash.update(readFileSync(path)).update('\u0000');
-  } catch {
-    return undefined; // mid-swap or removed: try again at the next poll
+  for (const path of paths) {
+    // Bounded like every input; unreadable (mid-swap, removed, a device) is tried again at the next poll.
+    const read = readBounded(path);
+    if (!read.ok) return undefined;
+    hash.update(read.bytes).update('\u0000');
   }
   return hash.digest('hex');
 }
