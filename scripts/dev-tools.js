@@ -40,7 +40,9 @@ function missing(folder = dev) {
 
 function install() {
   const hash = lockHash();
-  const why = !existsSync(STAMP) || readFileSync(STAMP, 'utf8') !== hash ? 'once per lockfile' : missing().length ? `${missing()[0]} and maybe more were removed` : '';
+  const stamped = existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash;
+  const absent = stamped ? missing() : [];
+  const why = !stamped ? 'once per lockfile' : absent.length ? `${absent[0]} and ${absent.length - 1} more were removed` : '';
   if (!why) return;
   process.stderr.write(`oomguard dev tools: npm ci in dev/ (the test suite's tools; ${why})\n`);
   const npm = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath]] : ['npm', []];
