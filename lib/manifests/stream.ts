@@ -24,6 +24,7 @@ import { isKubernetesObject } from '../core/workload';
 import { recordAndConstruct, type AliasCarry, type Constructed } from './construct';
 import { Document, LineIndex, PARSE_LIMITS, Source, parseManifests, problemOf, type ManifestDocument, type ParseProblem } from './documents';
 import { EventTable } from './event-table';
+import { fastRead } from './fast-read';
 
 const { SEQUENCE, DOCUMENT, POP } = EVENT_ID;
 
@@ -294,7 +295,13 @@ class Stream {
     this.lines = new LineIndex(text);
   }
 
-  private parse(text: string, eventsOverWhole: number, share = true, maxDepth: number = PARSE_LIMITS.maxDepth): { events: (Event | undefined)[]; table: EventTable; built: Constructed } {
+  /** Read `text` with ./fast-read.ts when it can, else with js-yaml and ./construct.ts. */
+  private parse(text: string, eventsOverWhole: number, share = true, maxDepth: number = PARSE_LIMITS.maxDepth): { table: EventTable; built: Constructed } {
+    const fast = fastRead(text, share);
+    if (fast !== undefined) {
+      this.events += Math.max(0, fast.table.size - eventsOverWhole);
+      return fast;
+    }
     let events: (Event | undefined)[];
     let built: Constructed;
     let table: EventTable;
@@ -306,7 +313,7 @@ class Stream {
     } catch {
       throw new Restart();
     }
-    return { events, table, built };
+    return { table, built };
   }
 
   private addProblems(built: Constructed, base: number, table: EventTable): void {
