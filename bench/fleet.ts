@@ -130,16 +130,21 @@ spec:
 `;
 }
 
+/** One file of the fleet: Deployments `first` to `first + count - 1` (`heavy`: the findings-heavy kind). */
+export function fleetFile(first: number, count: number, heavy = false): string {
+  const make = heavy ? heavyDeployment : deployment;
+  const documents: string[] = [];
+  for (let item = 0; item < count; item++) documents.push(make(first + item));
+  return documents.join('---\n');
+}
+
 /** Write the fleet (`heavy`: the findings-heavy one); returns the file paths. */
 export function writeFleet(folder: string, files: number, perFile: number, heavy = false): string[] {
   mkdirSync(folder, { recursive: true });
   const paths: string[] = [];
-  const make = heavy ? heavyDeployment : deployment;
   for (let file = 0; file < files; file++) {
-    const documents: string[] = [];
-    for (let item = 0; item < perFile; item++) documents.push(make(file * perFile + item));
     const path = join(folder, `fleet-${String(file).padStart(4, '0')}.yaml`);
-    writeFileSync(path, documents.join('---\n'));
+    writeFileSync(path, fleetFile(file * perFile, perFile, heavy));
     paths.push(path);
   }
   return paths;

@@ -91,6 +91,14 @@ class Columns {
 
 const columns = new Columns();
 
+/**
+ * Plain keys that name themselves (`name`, not `yes` or `1`), by a hash of their length and three of
+ * their characters: a fleet's keys are the same few dozen, so most are found here without a copy
+ * of the text or a lookup of the copy among the engine's property names.
+ */
+const KEY_SLOTS_MASK = 1023;
+const keySlots: (string | undefined)[] = new Array(KEY_SLOTS_MASK + 1).fill(undefined);
+
 function isFlowIndicator(code: number): boolean {
   return code === 44 || code === 91 || code === 93 || code === 123 || code === 125;
 }
@@ -108,13 +116,14 @@ class Reader {
   private stop = 0;
   private stopKind = Stop.Eol;
 
-  constructor(private readonly text: string) {
-    this.length = text.length;
+  /** Reads `text` from `first` (a line's start) to `length` (a line's start, or the text's end). */
+  constructor(private readonly text: string, private readonly first: number, end: number) {
+    this.length = end;
   }
 
   read(): unknown[] {
     const values: unknown[] = [];
-    let line = this.contentLine(0);
+    let line = this.contentLine(this.first);
     let first = true;
     while (line >= 0) {
       if (this.marker) {
@@ -207,7 +216,7 @@ class Reader {
   /** The start of the line after the one `at` is on (the text's length at its end). */
   private lineAfter(at: number): number {
     const end = this.text.indexOf('\n', at);
-    return end < 0 ? this.length : end + 1;
+    return end < 0 || end >= this.length ? this.length : end + 1;
   }
 
   /**
@@ -231,6 +240,9 @@ class Reader {
       }
       this.indent = at - line;
       this.marker = false;
+      // js-yaml counts the first line of a text as unindented (it counts spaces only after a line
+      // break), so there ` ---` is a separator and ` %` a directive: left to it.
+      if (line === this.first && at > line && (code === 37 || (code === 45 && text.charCodeAt(at + 1) === 45))) throw GIVE_UP;
       if (at === line) {
         if (code === 37 || (code === 46 && text.startsWith('...', at))) throw GIVE_UP; // a directive or a document end
         if (code === 45 && text.charCodeAt(at + 1) === 45 && text.charCodeAt(at + 2) === 45) {
@@ -249,7 +261,7 @@ class Reader {
     let line = end + 1;
     for (;;) {
       let at = line;
-      while (text.charCodeAt(at) === 32) at++;
+      while (at < this.length && text.charCodeAt(at) === 32) at++;
       if (at < this.length && text.charCodeAt(at) === 10) {
         line = at + 1;
         continue;
@@ -330,7 +342,7 @@ class Reader {
     for (let at = open + 1; at < this.length; at++) {
       const code = text.charCodeAt(at);
       if (code === quote) {
-        if (quote === 39 && text.charCodeAt(at + 1) === 39) throw GIVE_UP; // '' inside single quotes
+        if (quote === 39 && at + 1 < this.length && text.charCodeAt(at + 1) === 39) throw GIVE_UP; // '' inside single quotes
         return at;
       }
       if (code === 10 || (code === 92 && quote === 34)) throw GIVE_UP; // a line break or an escape
@@ -340,11 +352,20 @@ class Reader {
 
   /** A mapping key's name, as ./construct.ts names it, for the plain or quoted scalar just read. */
   private keyName(start: number, end: number, plain: boolean): string {
-    const source = this.text.slice(start, end);
+    const text = this.text;
+    const length = end - start;
+    let slot = -1;
+    if (plain && length > 0) {
+      slot = (length * 31 + text.charCodeAt(start) * 7 + text.charCodeAt(end - 1) * 131 + text.charCodeAt(start + (length >> 1))) & KEY_SLOTS_MASK;
+      const known = keySlots[slot];
+      if (known !== undefined && known.length === length && text.startsWith(known, start)) return known;
+    }
+    const source = text.slice(start, end);
     if (!plain) return source;
     if (source === '<<') throw GIVE_UP; // a merge key
     const value = resolvePlain(source);
     if (value === null) throw GIVE_UP; // a null key, which construct.ts refuses
+    if (value === source) keySlots[slot] = source;
     return typeof value === 'string' ? value : String(value);
   }
 
@@ -508,6 +529,7 @@ class Reader {
     let next = at + 1;
     for (;;) {
       while (text.charCodeAt(next) === 32) next++;
+      if (next >= this.length) throw GIVE_UP;
       if (text.charCodeAt(next) === terminator) {
         next++;
         break;
@@ -575,14 +597,21 @@ class Reader {
   }
 }
 
+/** Whether a text holds only what the fast reader reads (else `fastRead` of it always gives up); checked once per file. */
+export function fastReadable(text: string): boolean {
+  return !NOT_ASCII_TEXT.test(text) || !REFUSED.test(text);
+}
+
 /**
- * Read `text` as js-yaml and ./construct.ts would, when it is in the subset described above: the
- * documents' values and the event table (in the shared arrays with `share`, as EventTable's
- * constructor says), or undefined to have js-yaml read it.
+ * Read `text`, from `from` to `to` (each a line's start or the text's end), as js-yaml and
+ * ./construct.ts would read that part of it, when it is in the subset described above: the
+ * documents' values and the event table, whose offsets are into `text` (in the shared arrays with
+ * `share`, as EventTable's constructor says); or undefined, to have js-yaml read it. `checked`: the
+ * caller has seen `fastReadable(text)` say yes.
  */
-export function fastRead(text: string, share: boolean): { table: EventTable; built: Constructed } | undefined {
-  if (NOT_ASCII_TEXT.test(text) && REFUSED.test(text)) return undefined;
-  const reader = new Reader(text);
+export function fastRead(text: string, share: boolean, from = 0, to = text.length, checked = false): { table: EventTable; built: Constructed } | undefined {
+  if (!checked && !fastReadable(text)) return undefined;
+  const reader = new Reader(text, from, to);
   let values: unknown[];
   try {
     values = reader.read();

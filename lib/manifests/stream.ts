@@ -24,7 +24,7 @@ import { isKubernetesObject } from '../core/workload';
 import { recordAndConstruct, type AliasCarry, type Constructed } from './construct';
 import { Document, LineIndex, PARSE_LIMITS, Source, parseManifests, problemOf, type ManifestDocument, type ParseProblem } from './documents';
 import { EventTable } from './event-table';
-import { fastRead } from './fast-read';
+import { fastRead, fastReadable } from './fast-read';
 
 const { SEQUENCE, DOCUMENT, POP } = EVENT_ID;
 
@@ -290,9 +290,23 @@ class Stream {
   /** Events read so far, at most what the whole file has: the alias bound is the larger of it and the limit. */
   private events = 0;
   private index = 0;
+  /** Whether ./fast-read.ts may read this file's stretches in place (fastReadable). */
+  private readonly fast: boolean;
 
   constructor(private readonly text: string, private readonly filename: string | undefined, private readonly visitor: ManifestVisitor, private readonly stretch: number) {
     this.lines = new LineIndex(text);
+    this.fast = fastReadable(text);
+  }
+
+  /**
+   * The stretch from `from` to `to` of the file read in place by ./fast-read.ts (its offsets are the
+   * file's), or undefined when it gives up. `eventsOverWhole` as for `parse`.
+   */
+  private readInPlace(from: number, to: number, eventsOverWhole: number): { source: Source; built: Constructed } | undefined {
+    const fast = this.fast ? fastRead(this.text, true, from, to, true) : undefined;
+    if (fast === undefined) return undefined;
+    this.events += Math.max(0, fast.table.size - eventsOverWhole);
+    return { source: new Source(this.text, fast.table, this.lines, 0), built: fast.built };
   }
 
   /** Read `text` with ./fast-read.ts when it can, else with js-yaml and ./construct.ts. */
@@ -325,10 +339,19 @@ class Stream {
   /** Documents from `from` to `to`, parsed together. */
   private documents(from: number, to: number): void {
     if (from >= to) return;
-    const text = this.text.slice(from, to);
-    const { table, built } = this.parse(text, 0);
-    this.addProblems(built, from, table);
-    const source = new Source(text, table, this.lines, from);
+    let source: Source;
+    let built: Constructed;
+    const inPlace = this.readInPlace(from, to, 0);
+    if (inPlace !== undefined) {
+      ({ source, built } = inPlace);
+    } else {
+      const text = this.text.slice(from, to);
+      const parsed = this.parse(text, 0);
+      built = parsed.built;
+      this.addProblems(built, from, parsed.table);
+      source = new Source(text, parsed.table, this.lines, from);
+    }
+    const { table } = source;
     let value = 0;
     for (let at = 0; at < table.size; at++) {
       if (table.type[at] !== DOCUMENT) continue;
@@ -371,17 +394,26 @@ class Stream {
       while (last < starts.length && starts[last] - stretchStart < this.stretch) last++;
       // A block stretch is its items' lines; a flow one is `[` + its items and commas + `]`, whose
       // `[` stands one character before the first item.
-      const text = flow ? `[${this.text.slice(stretchStart, ends[last - 1])}]` : this.text.slice(stretchStart, ends[last - 1]);
-      const base = flow ? stretchStart - 1 : stretchStart;
       // A stretch is DOCUMENT, SEQUENCE, its items, POP, POP: four events the whole file does not
       // have; and one level less deep than the items are in the List.
-      const { table, built } = this.parse(text, 4, true, PARSE_LIMITS.maxDepth - 1);
+      let source: Source;
+      let built: Constructed;
+      const inPlace = flow ? undefined : this.readInPlace(stretchStart, ends[last - 1], 4);
+      if (inPlace !== undefined) {
+        ({ source, built } = inPlace);
+      } else {
+        const text = flow ? `[${this.text.slice(stretchStart, ends[last - 1])}]` : this.text.slice(stretchStart, ends[last - 1]);
+        const base = flow ? stretchStart - 1 : stretchStart;
+        const parsed = this.parse(text, 4, true, PARSE_LIMITS.maxDepth - 1);
+        built = parsed.built;
+        this.addProblems(built, base, parsed.table);
+        source = new Source(text, parsed.table, this.lines, base);
+      }
+      const { table } = source;
       const sequence = built.values[0];
       if (built.values.length !== 1 || table.type[1] !== SEQUENCE || !Array.isArray(sequence) || sequence.length !== last - first) throw new Restart();
-      this.addProblems(built, base, table);
       const nodes: number[] = [];
       for (let at = 2; at < table.size && table.type[at] !== POP; at = table.next[at]) nodes.push(at);
-      const source = new Source(text, table, this.lines, base);
       this.visitor.items(new ItemsDocument(source, index, list, first, nodes, listDocument), sequence, first);
       first = last;
     }

@@ -23,23 +23,28 @@ function referenceRead(text: string): { table: EventTable; values: unknown[]; pr
   }
 }
 
-export function compareFastRead(text: string): Comparison {
-  const fast = fastRead(text, false);
+/**
+ * Compare the readings of `text`, or of its part from `from` to `to` (line starts) read in place:
+ * the reference then reads that part as a text of its own, and its offsets are shifted by `from`.
+ */
+export function compareFastRead(text: string, from = 0, to = text.length): Comparison {
+  const fast = fastRead(text, false, from, to);
   if (fast === undefined) return { outcome: 'gave-up' };
-  const reference = referenceRead(text);
+  const reference = referenceRead(text.slice(from, to));
   if (reference === undefined) return { outcome: 'differs', why: 'js-yaml or construct.ts refuses the text, the fast reader accepted it' };
   if (reference.problems > 0) return { outcome: 'differs', why: 'the text has a repeated key, the fast reader accepted it' };
   const { table: want } = reference;
   const got = fast.table;
   if (got.size !== want.size) return { outcome: 'differs', why: `${got.size} events, js-yaml has ${want.size}` };
   for (let at = 0; at < want.size; at++) {
+    const shift = (offset: number) => (offset < 0 ? offset : offset + from);
     const fields: [string, number, number][] = [
       ['type', got.type[at], want.type[at]],
-      ['start', got.start[at], want.start[at]],
+      ['start', got.start[at], shift(want.start[at])],
       ['next', got.next[at], want.next[at]],
-      ['valueEnd', got.valueEnd[at], want.valueEnd[at]],
+      ['valueEnd', got.valueEnd[at], shift(want.valueEnd[at])],
     ];
-    if (want.type[at] === EVENT_ID.SCALAR) fields.push(['valueStart', got.valueStart[at], want.valueStart[at]]);
+    if (want.type[at] === EVENT_ID.SCALAR) fields.push(['valueStart', got.valueStart[at], shift(want.valueStart[at])]);
     for (const [field, mine, theirs] of fields) {
       if (mine !== theirs) return { outcome: 'differs', why: `event ${at}: ${field} ${mine}, js-yaml ${theirs}` };
     }
