@@ -58,19 +58,23 @@ export interface StreamOptions {
 /** Raised to abandon the stretch-wise reading; never escapes this module. */
 class Restart extends Error {}
 
-const SEPARATOR_FOLLOWER = /[ \t\r\n]/;
+/**
+ * A line that starts a document (`---` and a space, tab, line break or the end), a directive or a
+ * document end; one pass of the regular expression engine over the text finds them all.
+ */
+const MARKER_LINE = /\n(?:---(?=[ \t\r\n]|$)|%|\.\.\.)/g;
 
 /** Offsets of the lines that start a document (`---`), after offset 0; undefined when the text must be read whole. */
 function documentStarts(text: string): number[] | undefined {
   const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   if (text.startsWith('%', start) || text.startsWith('...', start)) return undefined;
-  if (text.indexOf('\n%') >= 0 || text.indexOf('\n...') >= 0) return undefined;
   // A lone CR also ends a line for YAML; such rare files are read whole rather than scanned twice.
   if (text.indexOf('\r') >= 0 && /\r(?!\n)/.test(text)) return undefined;
   const starts: number[] = [];
-  for (let at = text.indexOf('\n---'); at >= 0; at = text.indexOf('\n---', at + 4)) {
-    const after = at + 4;
-    if (after >= text.length || SEPARATOR_FOLLOWER.test(text[after])) starts.push(at + 1);
+  MARKER_LINE.lastIndex = 0;
+  for (let match = MARKER_LINE.exec(text); match !== null; match = MARKER_LINE.exec(text)) {
+    if (text.charCodeAt(match.index + 1) !== 45) return undefined; // `%` or `...`
+    starts.push(match.index + 1);
   }
   return starts;
 }
