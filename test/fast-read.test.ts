@@ -125,6 +125,12 @@ const CASES: [string, 'same' | 'gave-up'][] = [
   ['\ufeffa: b\n', 'gave-up'],
   ['a: b\u0085c\n', 'same'],
   ['a: b\u0086c\n', 'gave-up'],
+  ['a: 1 # a comment may hold \t and \u0086\n', 'same'],
+  ['a: 1 # but not a CR\rb: 2\n', 'gave-up'],
+  ['"a\u0086": 1\n', 'gave-up'],
+  ['a: [b\u0000]\n', 'gave-up'],
+  ['a: \udc00b\n', 'gave-up'],
+  ['a: "\ud800"\n', 'gave-up'],
   ['a: "\u0007"\n', 'gave-up'],
   ['a: "caf\u00e9 \ud83d\ude00"\nb: na\u00efve\n', 'same'],
   ['a: \ud800\n', 'gave-up'],
@@ -180,7 +186,7 @@ test('the shared corpora and the fixtures: nothing read differently, and most of
 });
 
 /** Characters that change how YAML reads a line. */
-const SIGNIFICANT = [' ', ' ', '  ', '\n', ':', ': ', '-', '- ', '#', ' #', '"', "'", '[', ']', '{', '}', ',', '?', '&', '*', '!', '|', '>', '~', '.', '...', '---', '%', '\t', '\r', '0', '1', 'a', 'é', '\\', '<<'];
+const SIGNIFICANT = [' ', ' ', '  ', '\n', ':', ': ', '-', '- ', '#', ' #', '"', "'", '[', ']', '{', '}', ',', '?', '&', '*', '!', '|', '>', '~', '.', '...', '---', '%', '\t', '\r', '0', '1', 'a', 'é', '\\', '<<', '\u0000', '\u0085', '\u0086', '\u009f', '\ud800', '\udc00', '\ud83d\ude00', '\ufeff', '\u2028', '\ufffe'];
 
 function mutate(text: string, random: () => number): string {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];

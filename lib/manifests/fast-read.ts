@@ -10,7 +10,7 @@
  * `---` separators. On anything else it gives up (returns undefined) and the caller reads the text
  * with js-yaml and ./construct.ts exactly as before: anchors, aliases, tags, merge keys, block
  * scalars, escapes, multi-line scalars and flow, `?` keys, repeated keys, tabs, CRs, a BOM,
- * directives, `...`, non-printable characters, deep nesting, and every syntax error (so each error
+ * directives, `...`, non-printable characters in scalars, deep nesting, and every syntax error (so each error
  * message is still js-yaml's). It never guesses: test/fast-read.test.ts checks on the shared corpus,
  * the fixtures, the bench fleets and mutated texts that whatever it accepts gives the event table and
  * the values of the reference reading, byte for byte.
@@ -43,11 +43,23 @@ const GIVE_UP = { giveUp: true };
 const MAX_DEPTH = 60;
 
 /**
- * Characters the text may hold for this reader: line feeds and printable characters. Tabs, CRs, a
- * BOM, and what js-yaml calls non-printable (its PATTERN_NON_PRINTABLE, NUL included) send the text to js-yaml.
+ * Whether the character at `at` (a code of 127 or more) is one js-yaml reads in a scalar: not what
+ * its PATTERN_NON_PRINTABLE refuses (C1 controls but NEL, U+FFFE, U+FFFF, a lone surrogate), and not
+ * a byte order mark (which it reads differently at a document's start; left to it anywhere).
  */
-const NOT_ASCII_TEXT = /[^\n\x20-\x7e]/;
-const REFUSED = /[\x00-\x09\x0b-\x1f\x7f-\x84\x86-\x9f\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?:[^\ud800-\udbff]|^)[\udc00-\udfff]/;
+function printableAt(text: string, code: number, at: number): boolean {
+  if (code <= 0x9f) return code === 0x85;
+  if (code < 0xd800) return true;
+  if (code <= 0xdbff) {
+    const low = text.charCodeAt(at + 1);
+    return low >= 0xdc00 && low <= 0xdfff;
+  }
+  if (code <= 0xdfff) {
+    const high = text.charCodeAt(at - 1);
+    return high >= 0xd800 && high <= 0xdbff;
+  }
+  return code !== 0xfeff && code !== 0xfffe && code !== 0xffff;
+}
 
 /** Characters a plain scalar cannot start with (js-yaml's canStartPlainScalar), as a table. */
 const NO_PLAIN_START = new Uint8Array(128);
@@ -309,7 +321,11 @@ class Reader {
     let end = from;
     for (; at < length; at++) {
       const code = text.charCodeAt(at);
-      if (code === 10) break;
+      if (code < 32) {
+        if (code === 10) break;
+        throw GIVE_UP; // a tab, a CR or another control character
+      }
+      if (code >= 127 && !printableAt(text, code, at)) throw GIVE_UP;
       if (code === 58) {
         const after = text.charCodeAt(at + 1);
         if (at + 1 >= length || after === 32 || after === 10 || (inFlow && isFlowIndicator(after))) {
@@ -345,7 +361,8 @@ class Reader {
         if (quote === 39 && at + 1 < this.length && text.charCodeAt(at + 1) === 39) throw GIVE_UP; // '' inside single quotes
         return at;
       }
-      if (code === 10 || (code === 92 && quote === 34)) throw GIVE_UP; // a line break or an escape
+      if (code < 32 || (code === 92 && quote === 34)) throw GIVE_UP; // a line break, a tab, another control character, an escape
+      if (code >= 127 && !printableAt(text, code, at)) throw GIVE_UP;
     }
     throw GIVE_UP;
   }
@@ -358,7 +375,12 @@ class Reader {
     if (plain && length > 0) {
       slot = (length * 31 + text.charCodeAt(start) * 7 + text.charCodeAt(end - 1) * 131 + text.charCodeAt(start + (length >> 1))) & KEY_SLOTS_MASK;
       const known = keySlots[slot];
-      if (known !== undefined && known.length === length && text.startsWith(known, start)) return known;
+      if (known !== undefined && known.length === length) {
+        // Compared here rather than with startsWith, a call out of the optimized code per key.
+        let same = 0;
+        while (same < length && known.charCodeAt(same) === text.charCodeAt(start + same)) same++;
+        if (same === length) return known;
+      }
     }
     const source = text.slice(start, end);
     if (!plain) return source;
@@ -597,9 +619,13 @@ class Reader {
   }
 }
 
-/** Whether a text holds only what the fast reader reads (else `fastRead` of it always gives up); checked once per file. */
+/**
+ * Whether the fast reader may read a text at all, checked once per file: js-yaml refuses a NUL
+ * anywhere, and ends a line at a CR even inside a comment (which the fast reader skips unread).
+ * Tabs, controls and non-printable characters in what it does read make it give up there.
+ */
 export function fastReadable(text: string): boolean {
-  return !NOT_ASCII_TEXT.test(text) || !REFUSED.test(text);
+  return text.indexOf('\0') < 0 && text.indexOf('\r') < 0 && text.indexOf('\ufeff') < 0;
 }
 
 /**
