@@ -8,14 +8,23 @@ import { parseQuantity, type QuantityParse } from './quantity';
 /** A path into a parsed document: mapping keys and sequence indexes. */
 export type JsonPath = readonly (string | number)[];
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/** Whether a key can follow a `.` in a path: `[A-Za-z_$][A-Za-z0-9_$]*` (tested by hand: a report writes a path per finding). */
+function isIdentifier(key: string): boolean {
+  if (key.length === 0) return false;
+  for (let at = 0; at < key.length; at++) {
+    const code = key.charCodeAt(at);
+    const letter = (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 36;
+    if (!letter && !(at > 0 && code >= 48 && code <= 57)) return false;
+  }
+  return true;
+}
 
 /** `spec.template.spec.containers[0].metadata.annotations["oomguard.io/runtime"]`, for messages and reports. */
 export function formatJsonPath(path: JsonPath): string {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else text += IDENTIFIER.test(segment) ? (text ? `.${segment}` : segment) : `[${JSON.stringify(segment)}]`;
+    else text += isIdentifier(segment) ? (text ? `.${segment}` : segment) : `[${JSON.stringify(segment)}]`;
   }
   return text;
 }
