@@ -1,7 +1,7 @@
 /** The workload model: every pod-bearing kind, roles, paths back into the document. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { extractWorkloads } from '../lib/core/workload';
+import { extractWorkloads, formatJsonPath } from '../lib/core/workload';
 import { MIB } from '../lib/core/quantity';
 
 const container = (name: string, extra: Record<string, unknown> = {}) => ({ name, image: 'img', ...extra });
@@ -83,6 +83,16 @@ test('resources in bytes with paths, env, probes, annotations merged (template w
 test('default container: kubectl.kubernetes.io/default-container, else the first app container', () => {
   const [workload] = extractWorkloads({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', annotations: { 'kubectl.kubernetes.io/default-container': 'main' } }, spec: { containers: [container('proxy'), container('main')] } });
   assert.is(workload.defaultContainer, 'main');
+});
+
+
+test('formatJsonPath: identifiers after a dot, anything else quoted in brackets, indexes in brackets', () => {
+  assert.is(formatJsonPath(['spec', 'template', 'spec', 'containers', 0, 'resources', 'limits', 'memory']), 'spec.template.spec.containers[0].resources.limits.memory');
+  assert.is(formatJsonPath(['metadata', 'annotations', 'oomguard.io/peak-rss']), 'metadata.annotations["oomguard.io/peak-rss"]');
+  assert.is(formatJsonPath(['$ref', '_a1', 'A$']), '$ref._a1.A$');
+  assert.is(formatJsonPath(['1a', 'a-b', '', 'é', 'a b']), '["1a"]["a-b"][""]["é"]["a b"]');
+  assert.is(formatJsonPath(['x', 'quote"d', 'back\\slash']), 'x["quote\\"d"]["back\\\\slash"]');
+  assert.is(formatJsonPath([]), '');
 });
 
 test.run();

@@ -42,6 +42,7 @@ export interface DeclaredPeak {
  * a sidecar.
  */
 export function annotationFor(workload: Workload, container: Container, key: string): { key: string; annotation: Annotation } | undefined {
+  if (workload.annotations.size === 0) return undefined; // most workloads: no key to build and look up
   const specific = `${key}.${container.name}`;
   const own = workload.annotations.get(specific);
   if (own) return { key: specific, annotation: own };

@@ -101,7 +101,13 @@ class Columns {
   }
 }
 
-const columns = new Columns();
+let columns = new Columns();
+
+/**
+ * Columns grown past this many events (a single document of tens of MB: one stretch) are let go
+ * after that text, rather than held for the rest of a long-lived process such as the webhook.
+ */
+const COLUMNS_KEPT = 1 << 20;
 
 /**
  * Plain keys that name themselves (`name`, not `yes` or `1`), by a hash of their length and three of
@@ -638,12 +644,13 @@ export function fastReadable(text: string): boolean {
 export function fastRead(text: string, share: boolean, from = 0, to = text.length, checked = false): { table: EventTable; built: Constructed } | undefined {
   if (!checked && !fastReadable(text)) return undefined;
   const reader = new Reader(text, from, to);
-  let values: unknown[];
   try {
-    values = reader.read();
+    const values = reader.read();
+    return { table: reader.table(share), built: { values, problems: [] } };
   } catch (error) {
     if (error === GIVE_UP) return undefined;
     throw error;
+  } finally {
+    if (columns.type.length > COLUMNS_KEPT) columns = new Columns();
   }
-  return { table: reader.table(share), built: { values, problems: [] } };
 }

@@ -20,6 +20,14 @@ export function toJson(finding: LocatedFinding) {
   };
 }
 
+/**
+ * A formatted path as a JSON string: its dotted segments are identifiers and its numbers digits, so
+ * only a path with a bracketed key (`["oomguard.io/runtime"]`, quoted by formatJsonPath) needs escaping.
+ */
+function pathJson(path: string): string {
+  return path.indexOf('"') < 0 && path.indexOf('\\') < 0 ? `"${path}"` : JSON.stringify(path);
+}
+
 export function createJsonFormatter({ out }: FormatterOptions): Formatter {
   let first = true;
   // Notes (documents skipped as not Kubernetes, empty files) are few; they follow the findings.
@@ -54,7 +62,7 @@ export function createJsonFormatter({ out }: FormatterOptions): Formatter {
           `${first ? '\n' : ',\n'}${headOf(finding.ruleId, finding.severity)}` +
           `${JSON.stringify(finding.message)},"file":${fileJson},"line":${finding.line},"resource":${resourceJson},` +
           `"container":${containerJson},"document":${finding.document},` +
-          `"path":${JSON.stringify(formatJsonPath(finding.path))},"fixable":${finding.fix !== undefined}}`,
+          `"path":${pathJson(formatJsonPath(finding.path))},"fixable":${finding.fix !== undefined}}`,
         );
         first = false;
       }
