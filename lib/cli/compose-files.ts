@@ -79,10 +79,15 @@ export function composeHost(file: string, options: ComposeOptions = {}): { host:
 /** A top-level `services` key somewhere (block, flow or JSON): without one, a file is never Compose and is not parsed twice. */
 const SERVICES_KEY = /(?:^|[{,])\s*["']?services["']?\s*:/m;
 
+/** SERVICES_KEY's test, after a search for the word itself (a search for a string runs far faster than the expression over a file without it). */
+function hasServicesKey(text: string): boolean {
+  return text.indexOf('services') >= 0 && SERVICES_KEY.test(text);
+}
+
 /** Whether the text is linted as Compose: by name or `--compose`, else by shape when it holds no Kubernetes workload. */
 function composeByShape(text: string, report: FileReport): boolean {
   // Cheapest first: a file with a Kubernetes workload (the common case) is never looked at again.
-  if (report.workloads > 0 || !SERVICES_KEY.test(text)) return false;
+  if (report.workloads > 0 || !hasServicesKey(text)) return false;
   if (report.errors.length > 0) {
     // A file the manifests reader refuses may still be a Compose file another reader accepts.
     const lenient = parseLenient(text);
@@ -95,7 +100,7 @@ function composeByShape(text: string, report: FileReport): boolean {
 
 /** The lint function for a file, decided without linting it (for `fix`, which lints it next). */
 export function chooseLint(text: string, file: string, options: ComposeOptions = {}): LintFunction {
-  const compose = options.forced?.has(file) === true || isComposeFileName(file) || (SERVICES_KEY.test(text) && shapeOf(text));
+  const compose = options.forced?.has(file) === true || isComposeFileName(file) || (hasServicesKey(text) && shapeOf(text));
   return compose ? composeLint(file, options) : lintText;
 }
 

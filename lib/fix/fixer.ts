@@ -60,6 +60,11 @@ export interface FixResult {
   readonly errors: readonly InputError[];
   readonly notes: readonly Note[];
   readonly passes: number;
+  /**
+   * The documents' texts before and after, when the fix edited the file document by document (joined
+   * they are `input` and `output`): `fix --dry-run` diffs them one by one (lib/fix/diff.ts).
+   */
+  readonly documents?: { readonly before: readonly string[]; readonly after: readonly string[] };
 }
 
 export interface FixOptions {
@@ -338,6 +343,7 @@ class Decline extends Error {}
 function fixByDocument(text: string, file: string, linter: Linter, maxPasses: number, initial: FileReport): FixResult {
   const texts = splitDocuments(text);
   if (!texts) throw new Decline();
+  const originals = [...texts];
   const startsLikeJson = /^\s*[{[]/.test(text);
   const count = texts.length;
   const feeds = texts.map(lineFeeds);
@@ -536,7 +542,8 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
     findings = globalFindings();
   }
   const output = texts.join('');
-  return { file, input: text, output, changed: output !== text, applied, unfixed: unfixedOf(findings, reasons, maxPasses), errors: [], notes: movedNotes(initial.notes, originalFeeds, feeds), passes };
+  const changed = output !== text;
+  return { file, input: text, output, changed, applied, unfixed: unfixedOf(findings, reasons, maxPasses), errors: [], notes: movedNotes(initial.notes, originalFeeds, feeds), passes, ...(changed ? { documents: { before: originals, after: texts } } : {}) };
 }
 
 /** Notes of the original text (documents skipped as not Kubernetes), moved by the lines the edits added before them. */

@@ -8,6 +8,7 @@ import { EVENT_ID, parseEvents } from 'js-yaml';
 import type { JsonPath } from '../core/workload';
 import { YamlProblem, recordAndConstruct, type Constructed } from './construct';
 import { EventTable } from './event-table';
+import { fastRead } from './fast-read';
 
 export interface ManifestDocument {
   /** 0-based index of the document in its file. */
@@ -155,12 +156,18 @@ export function parseManifests(text: string, filename?: string, options: ParseOp
   const lines = new LineIndex(text);
   let table: EventTable;
   let built: Constructed;
-  try {
-    const events = parseEvents(text, { maxDepth: PARSE_LIMITS.maxDepth, ...(filename ? { filename } : {}) });
-    table = new EventTable(events.length, options.shareArrays === true);
-    built = recordAndConstruct(events, text, table, PARSE_LIMITS.maxAliasNodes);
-  } catch (error) {
-    return { ok: false, problem: problemOf(error, lines) };
+  // ./fast-read.ts when it can (the same table and values, test/fast-read.test.ts), else js-yaml.
+  const fast = fastRead(text, options.shareArrays === true);
+  if (fast !== undefined) {
+    ({ table, built } = fast);
+  } else {
+    try {
+      const events = parseEvents(text, { maxDepth: PARSE_LIMITS.maxDepth, ...(filename ? { filename } : {}) });
+      table = new EventTable(events.length, options.shareArrays === true);
+      built = recordAndConstruct(events, text, table, PARSE_LIMITS.maxAliasNodes);
+    } catch (error) {
+      return { ok: false, problem: problemOf(error, lines) };
+    }
   }
   const source = new Source(text, table, lines);
   const documents: ManifestDocument[] = [];

@@ -85,12 +85,15 @@ export class EventTable {
       this.valueStart = shared.valueStart;
       this.valueEnd = shared.valueEnd;
     } else {
+      // One buffer for the five columns: a table per document (fix reads each document it edits on
+      // its own) would otherwise allocate five backing stores.
       this.generation = 0;
-      this.type = new Uint8Array(size);
-      this.start = new Int32Array(size);
-      this.next = new Int32Array(size);
-      this.valueStart = new Int32Array(size);
-      this.valueEnd = new Int32Array(size);
+      const buffer = new ArrayBuffer(size * 17);
+      this.start = new Int32Array(buffer, 0, size);
+      this.next = new Int32Array(buffer, size * 4, size);
+      this.valueStart = new Int32Array(buffer, size * 8, size);
+      this.valueEnd = new Int32Array(buffer, size * 12, size);
+      this.type = new Uint8Array(buffer, size * 16, size);
     }
   }
 

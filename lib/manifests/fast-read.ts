@@ -65,6 +65,11 @@ function printableAt(text: string, code: number, at: number): boolean {
 const NO_PLAIN_START = new Uint8Array(128);
 for (const c of ' \n#&*!|>\'"%@`,[]{}') NO_PLAIN_START[c.charCodeAt(0)] = 1;
 
+/** Characters a plain scalar's scan must look at: controls, space, `:`, `#` and the flow indicators. */
+const PLAIN_SPECIAL = new Uint8Array(127);
+for (let code = 0; code < 32; code++) PLAIN_SPECIAL[code] = 1;
+for (const c of ' :#,[]{}') PLAIN_SPECIAL[c.charCodeAt(0)] = 1;
+
 const enum Stop { Eol, Comment, Colon, Flow }
 
 /** The event js-yaml records for an empty (null) scalar: the event table keeps such scalars as they are. */
@@ -327,6 +332,11 @@ class Reader {
     let end = from;
     for (; at < length; at++) {
       const code = text.charCodeAt(at);
+      // Most characters are none of those below: one table lookup lets them through.
+      if (code < 127 && PLAIN_SPECIAL[code] === 0) {
+        end = at + 1;
+        continue;
+      }
       if (code < 32) {
         if (code === 10) break;
         throw GIVE_UP; // a tab, a CR or another control character

@@ -13,6 +13,7 @@ import { setAnnotation } from '../prometheus/annotate';
 import { ANNOTATION } from '../rules/types';
 import { isRuntimeId } from '../runtimes';
 import { collectFiles, displayPath, readManifest } from '../cli/files';
+import { unifiedDiff } from '../fix/diff';
 import { writeFileAtomic } from '../fix/write';
 import type { ManifestHint, Recommendation } from './report';
 
@@ -175,12 +176,8 @@ function containerIndex(index: ManifestIndex, edit: PeakEdit): number {
 
 /** A unified diff of every planned change, files in name order. */
 export function planDiff(plan: EditPlan): string {
-  const { createTwoFilesPatch } = require('diff') as typeof import('diff');
   let out = '';
-  for (const [file, { before, after }] of plan.changed) {
-    const name = displayPath(file);
-    out += createTwoFilesPatch(`a/${name}`, `b/${name}`, before, after, undefined, undefined, { context: 3 }).replace(/^=+\n/, '');
-  }
+  for (const [file, { before, after }] of plan.changed) out += unifiedDiff(displayPath(file), before, after);
   return out;
 }
 

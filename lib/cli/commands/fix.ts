@@ -7,6 +7,7 @@
 import { loadConfig } from '../../config/load';
 import type { InputError } from '../../engine/lint-text';
 import { createLinter } from '../../engine/linter';
+import { unifiedDiff } from '../../fix/diff';
 import { fixText, type FixResult } from '../../fix/fixer';
 import { fromLf, toLf } from '../../fix/text-form';
 import { readForUpdate, writeFileAtomic, WriteError, type Snapshot } from '../../fix/write';
@@ -58,11 +59,6 @@ interface FileOutcome {
   readonly writeFailed?: boolean;
 }
 
-function unifiedDiff(name: string, before: string, after: string): string {
-  const { createTwoFilesPatch } = require('diff') as typeof import('diff');
-  return createTwoFilesPatch(`a/${name}`, `b/${name}`, before, after, undefined, undefined, { context: 3 })
-    .replace(/^=+\n/, '');
-}
 
 /** Where the report goes, file by file, as each file is done: nothing of a file is kept after it. */
 interface ReportWriter {
@@ -223,7 +219,7 @@ export async function run(argv: string[]): Promise<number> {
       continue;
     }
     if (dryRun) {
-      const diff = result.changed ? unifiedDiff(name, result.input, result.output) : undefined;
+      const diff = result.changed ? unifiedDiff(name, result.input, result.output, result.documents) : undefined;
       if (diff !== undefined && format === 'stylish') process.stdout.write(diff);
       done({ name, result, errors: [], written: false }, diff);
     } else if (file === STDIN) {
