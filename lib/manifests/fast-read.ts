@@ -179,13 +179,7 @@ class Reader {
 
   /** The table of what was read, in arrays of its own or in the shared ones. */
   table(share: boolean): EventTable {
-    const table = new EventTable(this.count, share);
-    const size = this.count;
-    table.type.set(columns.type.subarray(0, size));
-    table.start.set(columns.start.subarray(0, size));
-    table.next.set(columns.next.subarray(0, size));
-    table.valueStart.set(columns.valueStart.subarray(0, size));
-    table.valueEnd.set(columns.valueEnd.subarray(0, size));
+    const table = EventTable.copied(this.count, share, columns);
     for (const at of this.empty) table.slow.set(at, EMPTY_SCALAR);
     return table;
   }
