@@ -50,43 +50,26 @@ export type ParsedFile =
  */
 export const PARSE_LIMITS = { maxDepth: 100, maxAliasNodes: 100_000 } as const;
 
-/** Line tables longer than this are kept as an Int32Array. */
-const LARGE_INDEX = 16_384;
-
 /**
  * Lazily built table of line starts, for offset-to-line lookups. A line ends at LF, CRLF or a lone
  * CR (YAML's line breaks; js-yaml reads a CR-only file as lines too).
  */
 export class LineIndex {
-  private starts: Int32Array | number[] | undefined;
+  private starts: Int32Array | undefined;
   constructor(private readonly text: string) {}
-  // A plain array, which lives in V8's heap and dies young with the text it indexes: fix reads each
-  // document it edits on its own, and a typed array per document is a malloc'd backing store that
-  // waits for a full collection (20 MB of them at the peak of a 20,000-document dry run). A big file's
-  // table (a 50 MB file has 1.7 million lines) becomes one Int32Array: half the bytes of an array of
-  // numbers, kept for as long as the file is read.
-  private build(): Int32Array | number[] {
+  // A typed array (a 50 MB file has 1.7 million lines: a number[] of that size costs twice as much,
+  // and its growth copies are garbage), grown by doubling in one pass over the text.
+  private build(): Int32Array {
     const text = this.text;
-    let small: number[] | undefined = [0];
-    // Past LARGE_INDEX lines: a typed array grown by doubling, trimmed at the end.
-    let large = new Int32Array(0);
-    let count = 0;
+    let starts = new Int32Array(Math.max(64, text.length >> 5));
+    let count = 1;
     const add = (start: number) => {
-      if (small !== undefined) {
-        small.push(start);
-        if (small.length <= LARGE_INDEX) return;
-        large = new Int32Array(Math.max(small.length * 2, text.length >> 5));
-        large.set(small);
-        count = small.length;
-        small = undefined;
-        return;
+      if (count === starts.length) {
+        const grown = new Int32Array(starts.length * 2);
+        grown.set(starts);
+        starts = grown;
       }
-      if (count === large.length) {
-        const grown = new Int32Array(large.length * 2);
-        grown.set(large);
-        large = grown;
-      }
-      large[count++] = start;
+      starts[count++] = start;
     };
     if (text.indexOf('\r') < 0) {
       for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) add(at + 1);
@@ -96,9 +79,8 @@ export class LineIndex {
         if (code === 10 || (code === 13 && text.charCodeAt(at + 1) !== 10)) add(at + 1);
       }
     }
-    if (small !== undefined) return small;
     // Kept exactly (a copy) when more than a quarter would be unused: a big file's table lives long.
-    return count < large.length * 0.75 ? large.slice(0, count) : large.subarray(0, count);
+    return count < starts.length * 0.75 ? starts.slice(0, count) : starts.subarray(0, count);
   }
   lineAt(offset: number): number {
     const starts = (this.starts ??= this.build());
