@@ -377,6 +377,14 @@ class Reader {
     throw GIVE_UP;
   }
 
+  /** A one-line quoted scalar without escapes opening at `at`, recorded with its value; returns the offset after it. */
+  private quotedScalar(at: number): number {
+    const close = this.quoted(at);
+    this.scalar(at + 1, close);
+    this.value = this.text.slice(at + 1, close);
+    return close + 1;
+  }
+
   /** A mapping key's name, as ./construct.ts names it, for the plain or quoted scalar just read. */
   private keyName(start: number, end: number, plain: boolean): string {
     const text = this.text;
@@ -436,12 +444,7 @@ class Reader {
   private inline(at: number, indent: number, depth: number): number {
     const text = this.text;
     const code = text.charCodeAt(at);
-    if (code === 34 || code === 39) {
-      const close = this.quoted(at);
-      this.scalar(at + 1, close);
-      this.value = text.slice(at + 1, close);
-      return this.endOfLine(close + 1);
-    }
+    if (code === 34 || code === 39) return this.endOfLine(this.quotedScalar(at));
     if (code === 91 || code === 123) return this.endOfLine(this.flow(at, depth));
     if (!this.canStartPlain(at, false)) throw GIVE_UP;
     const end = this.plain(at, false);
@@ -612,12 +615,7 @@ class Reader {
   private flowNode(at: number, depth: number): number {
     const text = this.text;
     const code = text.charCodeAt(at);
-    if (code === 34 || code === 39) {
-      const close = this.quoted(at);
-      this.scalar(at + 1, close);
-      this.value = text.slice(at + 1, close);
-      return close + 1;
-    }
+    if (code === 34 || code === 39) return this.quotedScalar(at);
     if (code === 91 || code === 123) return this.flow(at, depth);
     if (!this.canStartPlain(at, true)) throw GIVE_UP;
     const end = this.plain(at, true);
