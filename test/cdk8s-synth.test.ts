@@ -211,7 +211,7 @@ test('the plugin always submits its report: an unparsable manifest fails with a 
   assert.is(violation.ruleName, 'invalid-manifest');
   assert.match(violation.violatingConstructs[0].locations[0], `${bad}:`);
   // Bad properties do not throw from the constructor (cdk8s-cli would print a stack trace): validate reports them.
-  const misconfigured = new ValidationContext([bad], 'oomguard', '0.3.0', {}, false);
+  const misconfigured = new ValidationContext([bad], 'oomguard', '0.4.0', {}, false);
   await new OomguardValidation({ color: 'red' } as never).validate(misconfigured);
   assert.is(misconfigured.report.success, false);
   assert.match(misconfigured.report.toJson().violations[0].recommendation, /properties must NOT have additional properties: "color"/);

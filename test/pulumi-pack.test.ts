@@ -227,7 +227,7 @@ pack('Analyze: a value unknown during preview is reported as an advisory "could 
   for (const d of diagnostics) {
     assert.is(d.level, 'advisory', d.policy);
     assert.is(d.message,
-      `can't run policy '${d.policy}' from policy pack 'oomguard@v0.3.0' during preview: oomguard could not check ${d.policy} on container "sidecar" of Deployment "web" during preview: ` +
+      `can't run policy '${d.policy}' from policy pack 'oomguard@v0.4.0' during preview: oomguard could not check ${d.policy} on container "sidecar" of Deployment "web" during preview: ` +
       'spec.template.spec.containers[1].env[0].value is computed from other resources and unknown until they exist; it is checked again when pulumi up knows the values');
   }
   assert.ok(diagnostics.some((d) => d.policy === 'memory-limit-missing'));

@@ -5,7 +5,7 @@
  *   validations:
  *     - package: ./node_modules/oomguard/dist/lib/cdk8s/plugin.js   # or ./dist/lib/cdk8s/plugin.js here
  *       class: OomguardValidation
- *       version: 0.3.0
+ *       version: 0.4.0
  *       properties:                    # optional, same shape as .oomguard.yaml, which is read too
  *         rules: { startup-probe-missing: error }
  *         sizing: { factor: 1.5, overheads: { jvm: 400Mi } }
