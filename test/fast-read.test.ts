@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fleetFile } from '../bench/fleet';
-import { fastRead } from '../lib/manifests/fast-read';
+import { fastRead, nextSuspect } from '../lib/manifests/fast-read';
 import { compareFastRead } from './helpers/fast-read-compare';
 import { seededRandom } from './helpers/random';
 import { haveCapability } from './helpers/tools';
@@ -245,6 +245,18 @@ test('seeded mutations of all of the above: read as js-yaml reads them, or given
   }
   // Both outcomes must occur, or the mutations test nothing.
   assert.ok(outcomes.same > 1000 && outcomes['gave-up'] > 1000, JSON.stringify(outcomes));
+});
+
+test('the quick look: a block scalar, anchor, alias or tag after `: ` or `- ` sends the text to js-yaml before it is read', () => {
+  for (const text of ['a: |\n  x\n', 'a: >-\n  x\n', 'a: &x 1\n', 'a: *x\n', 'a: !!str 1\n', '- |\n  x\n', 'a:  &x\n  b: 1\n']) {
+    assert.is(fastRead(text, false), undefined, JSON.stringify(text));
+    assert.is(nextSuspect(text, 0) < text.length, true, JSON.stringify(text));
+  }
+  const text = 'a: 1\n---\nb: |\n  x\n';
+  assert.ok(fastRead(text, false, 0, 5) !== undefined, 'the part before the block scalar is read');
+  assert.is(fastRead(text, false, 5, text.length), undefined);
+  assert.is(nextSuspect(text, 0), text.indexOf(': |'));
+  assert.is(nextSuspect('a: 1\nb: "x"\n', 0), 'a: 1\nb: "x"\n'.length);
 });
 
 test('the shared arrays: a table built in them refuses lookups once the next text is read', () => {

@@ -24,7 +24,7 @@ import { isKubernetesObject } from '../core/workload';
 import { recordAndConstruct, type AliasCarry, type Constructed } from './construct';
 import { Document, LineIndex, PARSE_LIMITS, Source, parseManifests, problemOf, type ManifestDocument, type ParseProblem } from './documents';
 import { EventTable } from './event-table';
-import { fastRead, fastReadable } from './fast-read';
+import { fastRead, fastReadable, nextSuspect } from './fast-read';
 
 const { SEQUENCE, DOCUMENT, POP } = EVENT_ID;
 
@@ -296,6 +296,8 @@ class Stream {
   private index = 0;
   /** Whether ./fast-read.ts may read this file's stretches in place (fastReadable). */
   private readonly fast: boolean;
+  /** Where the next construct the fast reader would give up on may be (-1: not looked for yet). */
+  private suspect = -1;
 
   constructor(private readonly text: string, private readonly filename: string | undefined, private readonly visitor: ManifestVisitor, private readonly stretch: number) {
     this.lines = new LineIndex(text);
@@ -307,7 +309,11 @@ class Stream {
    * file's), or undefined when it gives up. `eventsOverWhole` as for `parse`.
    */
   private readInPlace(from: number, to: number, eventsOverWhole: number): { source: Source; built: Constructed } | undefined {
-    const fast = this.fast ? fastRead(this.text, true, from, to, true) : undefined;
+    if (!this.fast) return undefined;
+    // The next suspect construct (fast-read's nextSuspect) is looked for once and kept: stretches come
+    // in the file's order, so the whole file is scanned once.
+    if (this.suspect < from) this.suspect = nextSuspect(this.text, from);
+    const fast = this.suspect >= to ? fastRead(this.text, true, from, to, true) : undefined;
     if (fast === undefined) return undefined;
     this.events += Math.max(0, fast.table.size - eventsOverWhole);
     return { source: new Source(this.text, fast.table, this.lines, 0), built: fast.built };
