@@ -210,9 +210,14 @@ export async function runImage(options: ImageRunOptions): Promise<ImageRunResult
     const logged = client(docker, ['logs', containerId]);
     const logs = `${logged.stdout ?? ''}${logged.stderr ?? ''}`;
     if (options.echo !== 'none' && logs) (options.echo === 'stderr' ? process.stderr : process.stdout).write(logs);
+    const kills = Math.max(oomKills ?? 0, state.OOMKilled ? 1 : 0);
+    // The kernel OOM-kills in a memory cgroup when a charge would take it past its limit, so a group
+    // with a kill reached its limit. The samples can miss that moment: the group is gone once PID 1
+    // exits, and a shell PID 1 whose child was killed may exit within one sampling interval of the
+    // kill (a peak of 147 MiB was read for a 200 MiB limit so).
+    if (kills > 0 && options.limitBytes !== undefined && group !== undefined) peakBytes = Math.max(peakBytes ?? 0, options.limitBytes);
     if (!group) notes.push('the container\'s memory cgroup could not be read (a remote daemon, or it ended at once): the OOM kills are Docker\'s State.OOMKilled only and there is no peak figure');
     else if (peakBytes === undefined) notes.push(`no peak figure: ${group.path} has no peak file`);
-    const kills = Math.max(oomKills ?? 0, state.OOMKilled ? 1 : 0);
     // A SIGKILL docker stop sent after the grace period is no OOM kill: classified with the counter as read.
     const classification = classifyExit({ exitCode: state.ExitCode, signal: null, output: logs.slice(-65536), oomKills: kills });
     if (interrupted) notes.push('stopped by a signal (Ctrl-C or SIGTERM): the container was stopped with docker stop');
