@@ -12,10 +12,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyPatch, createTwoFilesPatch } from 'diff';
+import { applyPatch, createTwoFilesPatch, diffLines } from 'diff';
 import { fleetFile } from '../bench/fleet';
 import { createLinter } from '../lib/engine/linter';
-import { unifiedDiff } from '../lib/fix/diff';
+import { plainEditChanges, unifiedDiff } from '../lib/fix/diff';
 import { fixText } from '../lib/fix/fixer';
 import { seededRandom } from './helpers/random';
 import { haveCapability } from './helpers/tools';
@@ -73,6 +73,32 @@ test('seeded edits of multi-document texts: a diff that applies, as short as the
   }
   assert.ok(compared > 1000, `${compared} compared`);
   assert.ok(same >= compared * 0.95, `${same} of ${compared} the same as the whole file's diff`);
+});
+
+test('a plain edit diffed without jsdiff: whenever plainEditChanges answers, it is jsdiff\'s change list', () => {
+  const random = seededRandom(SEED + 1);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const shape = (list: readonly { value: string; count?: number; added?: boolean; removed?: boolean }[]) => JSON.stringify(list.map((change) => [change.value, change.count, change.added === true, change.removed === true]));
+  let answered = 0;
+  for (let round = 0; round < 20_000; round++) {
+    const before = Array.from({ length: Math.floor(random() * 15) }, () => pick(VOCABULARY));
+    const after = [...before];
+    for (let edit = 1 + Math.floor(random() * 2); edit > 0; edit--) {
+      const at = Math.floor(random() * (after.length + 1));
+      const what = random();
+      if (what < 0.4) after.splice(at, 0, pick(VOCABULARY));
+      else if (what < 0.6 && after.length > 1) after.splice(Math.min(at, after.length - 1), 1);
+      else after[Math.min(at, Math.max(0, after.length - 1))] = pick(VOCABULARY);
+    }
+    const oldText = before.map((line) => `${line}\n`).join('') + (random() < 0.2 ? 'end' : '');
+    const newText = after.map((line) => `${line}\n`).join('') + (random() < 0.2 ? 'end' : '');
+    if (oldText === newText) continue;
+    const mine = plainEditChanges(oldText, newText);
+    if (mine === undefined) continue;
+    answered++;
+    assert.is(shape(mine), shape(diffLines(oldText, newText)), JSON.stringify({ oldText, newText }));
+  }
+  assert.ok(answered > 5000, `${answered} answered`);
 });
 
 test('a boundary that is not kept on both sides: the whole file is diffed', () => {
