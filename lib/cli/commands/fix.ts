@@ -132,7 +132,18 @@ function readInput(file: string, dryRun: boolean): Input {
 
 /** `value` as JSON.stringify(..., null, 2) writes it `depth` levels down. */
 function indented(value: unknown, depth: number): string {
-  return JSON.stringify(value, null, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
+  // JSON.stringify itself indents a value nested `depth` arrays down: its text is then cut out of
+  // theirs, rather than a second pass of a regular expression over a file's report (diffs included).
+  let nested: unknown = value;
+  let head = 0;
+  let tail = 0;
+  for (let level = 0; level < depth; level++) {
+    nested = [nested];
+    head += 2 * level + 2; // `  ` × level, `[`, a line feed
+    tail += 2 * level + 2; // a line feed, `  ` × level, `]`
+  }
+  const text = JSON.stringify(nested, null, 2);
+  return text.slice(head + 2 * depth, text.length - tail);
 }
 
 /**
