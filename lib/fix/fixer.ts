@@ -160,6 +160,49 @@ function editsKey(finding: LocatedFinding): string {
   return JSON.stringify([finding.document, finding.fix!.edits]);
 }
 
+/** The findings a pass tries to fix: not yet refused, resizing fixes first (flags computed from a limit must wait for the limit they depend on). */
+function fixableOf(findings: readonly LocatedFinding[], reasons: ReadonlyMap<string, string>): LocatedFinding[] {
+  return findings.filter((finding) => finding.fix && !reasons.has(findingKey(finding))).sort((a, b) => Number(resizes(b)) - Number(resizes(a)));
+}
+
+/**
+ * The fixes a pass applies, chosen in order, the same way by both pass loops: a fix whose edits a
+ * chosen one already makes fixes its finding too (`alsoFixed`); one that cannot be planned says why
+ * in `reasons`; one touching text a chosen fix touches (`clashes`) waits for the next pass, re-linted,
+ * as does any other fix of a container whose memory is being resized in this pass.
+ */
+function chooseFixes<C extends Candidate>(
+  fixable: readonly LocatedFinding[],
+  reasons: Map<string, string>,
+  plan: (finding: LocatedFinding) => Planned,
+  clashes: (finding: LocatedFinding, splices: readonly Splice[], accepted: readonly C[]) => boolean,
+  take: (finding: LocatedFinding, splices: readonly Splice[]) => C,
+): { accepted: C[]; alsoFixed: LocatedFinding[] } {
+  const accepted: C[] = [];
+  const alsoFixed: LocatedFinding[] = [];
+  const seen = new Set<string>();
+  const resized = new Set<string>();
+  for (const finding of fixable) {
+    const key = editsKey(finding);
+    if (seen.has(key)) {
+      alsoFixed.push(finding);
+      continue;
+    }
+    const planned = plan(finding);
+    if (!planned.ok) {
+      reasons.set(findingKey(finding), `fix not applied: ${planned.reason}`);
+      continue;
+    }
+    if (clashes(finding, planned.splices, accepted)) continue;
+    const container = containerKey(finding);
+    if (resized.has(container)) continue;
+    if (resizes(finding)) resized.add(container);
+    seen.add(key);
+    accepted.push(take(finding, planned.splices));
+  }
+  return { accepted, alsoFixed };
+}
+
 /** The whole file re-parsed and re-linted each pass: Compose files, and streams `splitDocuments` declines. */
 function fixWhole(text: string, file: string, linter: Linter, maxPasses: number, lint: NonNullable<FixOptions['lint']>, initial: FileReport): FixResult {
   const applied: AppliedFix[] = [];
@@ -168,10 +211,7 @@ function fixWhole(text: string, file: string, linter: Linter, maxPasses: number,
   let passes = 0;
   let report = initial;
   while (passes < maxPasses) {
-    const fixable = report.findings
-      .filter((finding) => finding.fix && !reasons.has(findingKey(finding)))
-      // Resizing fixes first: flags computed from a limit must wait for the limit they depend on.
-      .sort((a, b) => Number(resizes(b)) - Number(resizes(a)));
+    const fixable = fixableOf(report.findings, reasons);
     if (fixable.length === 0) break;
     const parsed = parseManifests(current, file);
     if (!parsed.ok) break; // cannot happen: lintText parsed the same text
@@ -190,29 +230,13 @@ function fixWhole(text: string, file: string, linter: Linter, maxPasses: number,
       if (!layout) layouts.set(index, (layout = new Layout(current, yamlDocuments[index])));
       return layout;
     };
-    const accepted: Candidate[] = [];
-    const alsoFixed: LocatedFinding[] = [];
-    const seen = new Set<string>();
-    const resized = new Set<string>();
-    for (const finding of fixable) {
-      const key = editsKey(finding);
-      if (seen.has(key)) {
-        alsoFixed.push(finding);
-        continue;
-      }
-      const plan = planEdits(current, yamlDocuments[finding.document], finding.fix!.edits, layoutOf(finding.document));
-      if (!plan.ok) {
-        reasons.set(findingKey(finding), `fix not applied: ${plan.reason}`);
-        continue;
-      }
-      // A fix touching text another fix of this pass touches waits for the next pass, re-linted;
-      // so does any other fix of a container whose memory is being resized in this pass.
-      if (plan.splices.some((splice) => accepted.some((other) => other.splices.some((taken) => overlaps(splice, taken))))) continue;
-      if (resized.has(containerKey(finding))) continue;
-      if (resizes(finding)) resized.add(containerKey(finding));
-      seen.add(key);
-      accepted.push({ finding, splices: plan.splices });
-    }
+    const { accepted, alsoFixed } = chooseFixes(
+      fixable,
+      reasons,
+      (finding) => planEdits(current, yamlDocuments[finding.document], finding.fix!.edits, layoutOf(finding.document)),
+      (_, splices, chosen) => splices.some((splice) => chosen.some((other) => other.splices.some((taken) => overlaps(splice, taken)))),
+      (finding, splices): Candidate => ({ finding, splices }),
+    );
     if (accepted.length === 0) break;
     const before = parsed.documents.map((document) => document.value);
     let kept = accepted;
@@ -389,9 +413,7 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
   };
   let findings: LocatedFinding[] = initial.findings as LocatedFinding[];
   while (passes < maxPasses) {
-    const fixable = findings
-      .filter((finding) => finding.fix && !reasons.has(findingKey(finding)))
-      .sort((a, b) => Number(resizes(b)) - Number(resizes(a)));
+    const fixable = fixableOf(findings, reasons);
     if (fixable.length === 0) break;
     for (const finding of fixable) prove(finding.document);
     passes++;
@@ -435,33 +457,23 @@ function fixByDocument(text: string, file: string, linter: Linter, maxPasses: nu
     // Splices in file offsets, per document: a splice can only meet one of its own document's or, at
     // the boundary, a neighbour's.
     const taken = new Map<number, Splice[]>();
-    const accepted: (Candidate & { readonly index: number })[] = [];
-    const alsoFixed: LocatedFinding[] = [];
-    const seen = new Set<string>();
-    const resized = new Set<string>();
-    for (const finding of fixable) {
-      const key = editsKey(finding);
-      if (seen.has(key)) {
-        alsoFixed.push(finding);
-        continue;
-      }
-      const index = finding.document;
-      const planned = plan(index, finding.fix!.edits);
-      if (!planned.ok) {
-        reasons.set(findingKey(finding), `fix not applied: ${planned.reason}`);
-        continue;
-      }
-      const shifted = planned.splices.map((splice) => ({ ...splice, start: splice.start + starts[index], end: splice.end + starts[index] }));
-      const conflicts = shifted.some((splice) => [index - 1, index, index + 1].some((near) => (taken.get(near) ?? []).some((other) => overlaps(splice, other))));
-      if (conflicts) continue;
-      if (resized.has(containerKey(finding))) continue;
-      if (resizes(finding)) resized.add(containerKey(finding));
-      seen.add(key);
-      accepted.push({ finding, splices: planned.splices, index });
-      const mine = taken.get(index) ?? [];
-      mine.push(...shifted);
-      taken.set(index, mine);
-    }
+    const shift = (splices: readonly Splice[], index: number) => splices.map((splice) => ({ ...splice, start: splice.start + starts[index], end: splice.end + starts[index] }));
+    const { accepted, alsoFixed } = chooseFixes(
+      fixable,
+      reasons,
+      (finding) => plan(finding.document, finding.fix!.edits),
+      (finding, splices) => {
+        const index = finding.document;
+        return shift(splices, index).some((splice) => [index - 1, index, index + 1].some((near) => (taken.get(near) ?? []).some((other) => overlaps(splice, other))));
+      },
+      (finding, splices) => {
+        const index = finding.document;
+        const mine = taken.get(index) ?? [];
+        mine.push(...shift(splices, index));
+        taken.set(index, mine);
+        return { finding, splices, index };
+      },
+    );
     if (accepted.length === 0) break;
     // Planned: the planners' readings go before the checks read the edited documents (a 4 MB List
     // would otherwise hold three readings of itself at once). The next pass plans from the checks'.
