@@ -53,7 +53,16 @@ class SharedArrays {
 const shared = new SharedArrays();
 
 /** A column of a table: a typed array, or for a small table of its own a plain array (see the constructor). */
-export type Column = Int32Array | number[];
+type Column = Int32Array | number[];
+
+/** The columns ./fast-read.ts fills, which a table may be made from. */
+export interface Columns {
+  readonly type: Uint8Array;
+  readonly start: Int32Array;
+  readonly next: Int32Array;
+  readonly valueStart: Int32Array;
+  readonly valueEnd: Int32Array;
+}
 
 /** Tables of their own up to this many events keep their columns in plain arrays. */
 const SMALL_TABLE = 8192;
@@ -65,12 +74,6 @@ function columnOf(size: number, initial?: Int32Array | Uint8Array): number[] {
   if (initial === undefined) for (let at = 0; at < size; at++) column[at] = 0;
   else for (let at = 0; at < size; at++) column[at] = initial[at];
   return column;
-}
-
-/** Copy the first `size` values of a typed array into a column. */
-function copyInto(target: Column | Uint8Array, source: Int32Array | Uint8Array, size: number): void {
-  if (Array.isArray(target)) for (let at = 0; at < size; at++) target[at] = source[at];
-  else target.set(source.subarray(0, size));
 }
 
 export class EventTable {
@@ -93,10 +96,11 @@ export class EventTable {
   private readonly generation: number;
 
   /**
-   * A table for `size` events. With `shareArrays`, it uses arrays shared with the next such table:
-   * it stays valid only until another shared table is made (lookups on it then throw).
+   * A table for `size` events, zeros or the first `size` values of `initial`. With `shareArrays`, it
+   * uses arrays shared with the next such table: it stays valid only until another shared table is
+   * made (lookups on it then throw).
    */
-  constructor(size: number, shareArrays = false, initial?: { readonly type: Uint8Array; readonly start: Int32Array; readonly next: Int32Array; readonly valueStart: Int32Array; readonly valueEnd: Int32Array }) {
+  constructor(size: number, shareArrays = false, initial?: Columns) {
     this.size = size;
     if (shareArrays) {
       this.generation = shared.lease(size);
@@ -125,19 +129,14 @@ export class EventTable {
       this.valueEnd = new Int32Array(buffer, size * 12, size);
       this.type = new Uint8Array(buffer, size * 16, size);
     }
-  }
-
-  /** A table of `size` events whose columns are copied from typed arrays (./fast-read.ts fills those). */
-  static copied(size: number, share: boolean, from: { readonly type: Uint8Array; readonly start: Int32Array; readonly next: Int32Array; readonly valueStart: Int32Array; readonly valueEnd: Int32Array }): EventTable {
-    const table = new EventTable(size, share, from);
-    if (!Array.isArray(table.type)) {
-      copyInto(table.type, from.type, size);
-      copyInto(table.start, from.start, size);
-      copyInto(table.next, from.next, size);
-      copyInto(table.valueStart, from.valueStart, size);
-      copyInto(table.valueEnd, from.valueEnd, size);
+    // The first `size` values of `initial` (plain columns were filled from it as they were made).
+    if (initial !== undefined && !Array.isArray(this.type)) {
+      this.type.set(initial.type.subarray(0, size));
+      (this.start as Int32Array).set(initial.start.subarray(0, size));
+      (this.next as Int32Array).set(initial.next.subarray(0, size));
+      (this.valueStart as Int32Array).set(initial.valueStart.subarray(0, size));
+      (this.valueEnd as Int32Array).set(initial.valueEnd.subarray(0, size));
     }
-    return table;
   }
 
   /** Throws when the shared arrays have since been leased to another file's table. */

@@ -179,7 +179,7 @@ class Reader {
 
   /** The table of what was read, in arrays of its own or in the shared ones. */
   table(share: boolean): EventTable {
-    const table = EventTable.copied(this.count, share, columns);
+    const table = new EventTable(this.count, share, columns);
     for (const at of this.empty) table.slow.set(at, EMPTY_SCALAR);
     return table;
   }

@@ -319,9 +319,27 @@ class Stream {
     return { source: new Source(this.text, fast.table, this.lines, 0), built: fast.built };
   }
 
-  /** Read `text` with ./fast-read.ts when it can, else with js-yaml and ./construct.ts. */
-  private parse(text: string, eventsOverWhole: number, share = true, maxDepth: number = PARSE_LIMITS.maxDepth): { table: EventTable; built: Constructed } {
-    const fast = fastRead(text, share);
+  /**
+   * The stretch from `from` to `to`: read in place when the fast reader can, else cut out (for a
+   * List's JSON items, as `[` + them + `]`) and read by js-yaml, its repeated keys reported.
+   */
+  private readStretch(from: number, to: number, eventsOverWhole: number, maxDepth: number, flow: boolean): { source: Source; built: Constructed } {
+    // A JSON stretch is never the fast reader's: it reads no flow collection across lines.
+    const inPlace = flow ? undefined : this.readInPlace(from, to, eventsOverWhole);
+    if (inPlace !== undefined) return inPlace;
+    const text = flow ? `[${this.text.slice(from, to)}]` : this.text.slice(from, to);
+    const base = flow ? from - 1 : from;
+    const { table, built } = this.parse(text, eventsOverWhole, true, maxDepth, false);
+    this.addProblems(built, base, table);
+    return { source: new Source(text, table, this.lines, base), built };
+  }
+
+  /**
+   * Read `text` with ./fast-read.ts when it can (`tryFast`: not already tried on it in place), else
+   * with js-yaml and ./construct.ts.
+   */
+  private parse(text: string, eventsOverWhole: number, share: boolean, maxDepth: number, tryFast: boolean): { table: EventTable; built: Constructed } {
+    const fast = tryFast ? fastRead(text, share) : undefined;
     if (fast !== undefined) {
       this.events += Math.max(0, fast.table.size - eventsOverWhole);
       return fast;
@@ -349,18 +367,7 @@ class Stream {
   /** Documents from `from` to `to`, parsed together. */
   private documents(from: number, to: number): void {
     if (from >= to) return;
-    let source: Source;
-    let built: Constructed;
-    const inPlace = this.readInPlace(from, to, 0);
-    if (inPlace !== undefined) {
-      ({ source, built } = inPlace);
-    } else {
-      const text = this.text.slice(from, to);
-      const parsed = this.parse(text, 0);
-      built = parsed.built;
-      this.addProblems(built, from, parsed.table);
-      source = new Source(text, parsed.table, this.lines, from);
-    }
+    const { source, built } = this.readStretch(from, to, 0, PARSE_LIMITS.maxDepth, false);
     const { table } = source;
     let value = 0;
     for (let at = 0; at < table.size; at++) {
@@ -381,7 +388,7 @@ class Stream {
     const skeletonText = this.text.slice(from, headEnd) + this.text.slice(tailStart, to);
     const counted = { events: this.events, expanded: this.carry.expanded };
     // Arrays of its own: the List's lines stay valid while its items are parsed.
-    const skeleton = this.parse(skeletonText, 0, false);
+    const skeleton = this.parse(skeletonText, 0, false, PARSE_LIMITS.maxDepth, true);
     const list = skeleton.built.values[0] as { items?: unknown; kind?: string } | null;
     // The List without its items must read as one mapping whose items were left out (`items:` or `"items": []`).
     const empty = flow ? Array.isArray(list?.items) && (list!.items as unknown[]).length === 0 : list?.items === null;
@@ -406,19 +413,7 @@ class Stream {
       // `[` stands one character before the first item.
       // A stretch is DOCUMENT, SEQUENCE, its items, POP, POP: four events the whole file does not
       // have; and one level less deep than the items are in the List.
-      let source: Source;
-      let built: Constructed;
-      const inPlace = flow ? undefined : this.readInPlace(stretchStart, ends[last - 1], 4);
-      if (inPlace !== undefined) {
-        ({ source, built } = inPlace);
-      } else {
-        const text = flow ? `[${this.text.slice(stretchStart, ends[last - 1])}]` : this.text.slice(stretchStart, ends[last - 1]);
-        const base = flow ? stretchStart - 1 : stretchStart;
-        const parsed = this.parse(text, 4, true, PARSE_LIMITS.maxDepth - 1);
-        built = parsed.built;
-        this.addProblems(built, base, parsed.table);
-        source = new Source(text, parsed.table, this.lines, base);
-      }
+      const { source, built } = this.readStretch(stretchStart, ends[last - 1], 4, PARSE_LIMITS.maxDepth - 1, flow);
       const { table } = source;
       const sequence = built.values[0];
       if (built.values.length !== 1 || table.type[1] !== SEQUENCE || !Array.isArray(sequence) || sequence.length !== last - first) throw new Restart();
