@@ -139,8 +139,8 @@ export function createLinter(options: LinterOptions = {}): Linter {
     };
     const platform = workload.platform ?? 'kubernetes';
     // Indexed loops: a rule returns NONE or a fresh array, and `for...of` over those two kinds of
-    // array at a call site that calls 25 rules cost an iterator per call (a fifth of lint's time in
-    // the rules, bench/run.ts's findings-heavy fleet).
+    // array at a call site that calls 25 rules cost an iterator per call (with the context built once
+    // per workload: the findings-heavy fleet's lint, in process, 825 -> 777 ms).
     const forWorkload = workloadRulesFor(workload.workloadClass, platform);
     if (forWorkload.length > 0) {
       const context = { workload, sizing, ruleIds };

@@ -8,10 +8,11 @@
  *
  * That is the whole-file diff exactly when no shorter or differently aligned edit crosses a document
  * boundary; the boundary is a `---` line both sides keep, after a line feed on both sides (checked:
- * else the whole file is diffed), and
- * test/fix-diff.test.ts compares the two on the fleets, the shared corpus and seeded random edits.
+ * else the whole file is diffed), and test/fix-diff.test.ts compares the two on the fleets, the
+ * shared corpus and seeded random edits.
  */
 import type { StructuredPatchHunk } from 'diff';
+import { lineFeeds } from './split';
 
 /** One entry of jsdiff's change list, its text kept as pieces. */
 interface Change {
@@ -31,8 +32,11 @@ function jsdiff(): Jsdiff {
 
 const CONTEXT = 3;
 
-/** Unchanged lines an edited document's diff must begin and end with to be diffed on its own. */
-const EDGE = 3;
+/**
+ * Unchanged lines an edited document's diff must begin and end with to be diffed on its own: the
+ * context width, so that a hunk's context never reaches into the neighbour's changes.
+ */
+const EDGE = CONTEXT;
 
 /** The first line of a text, with its line feed. */
 function firstLine(text: string): string {
@@ -50,13 +54,6 @@ function splitLines(text: string): string[] {
   }
   if (start < text.length) lines.push(text.slice(start));
   return lines;
-}
-
-/** Line feeds in a text. */
-function lineFeeds(text: string): number {
-  let count = 0;
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
-  return count;
 }
 
 /** Lines of a text (jsdiff's count: a last line without a line feed counts). */

@@ -64,7 +64,10 @@ export interface Columns {
   readonly valueEnd: Int32Array;
 }
 
-/** Tables of their own up to this many events keep their columns in plain arrays. */
+/**
+ * Tables of their own up to this many events keep their columns in plain arrays: a document or a
+ * stretch (64 KiB of the bench fleet is ~8,000 events); bigger ones take one typed buffer, half the bytes.
+ */
 const SMALL_TABLE = 8192;
 
 /** A plain column of `size` values: the first of `initial`, or zeros. */

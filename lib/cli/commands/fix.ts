@@ -59,7 +59,6 @@ interface FileOutcome {
   readonly writeFailed?: boolean;
 }
 
-
 /** Where the report goes, file by file, as each file is done: nothing of a file is kept after it. */
 interface ReportWriter {
   file(outcome: FileOutcome, diff: string | undefined): void;
